@@ -1,0 +1,94 @@
+"""The exception tree of smsbot.
+
+    SmsbotError
+    ├── ConfigError            a configuration file or key is wrong (names both)
+    ├── OrderFileError         an order file has bad rows (lists every one)
+    ├── AdapterError           a carrier adapter cannot be loaded or breaks its contract
+    └── CarrierError           one call to a carrier failed as a whole
+        ├── CarrierTimeout         no answer in time
+        ├── CarrierUnavailable     connection failure or 5xx
+        ├── CarrierRateLimited     429; carries retry_after seconds when the carrier sent it
+        ├── CarrierAuthError       401/403 or a token that cannot be had
+        └── CarrierResponseError   a payload we cannot read (schema drift, garbage)
+
+Facts about one parcel (not found, invalid number) are not errors: adapters return them as
+`TrackingResult` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class SmsbotError(Exception):
+    """Root of every error smsbot raises on purpose."""
+
+
+class ConfigError(SmsbotError):
+    """A configuration problem; the message names the file and the key."""
+
+    def __init__(self, message: str, *, source: str = "", key: str = "") -> None:
+        self.source = source
+        self.key = key
+        where = ": ".join(part for part in (source, key) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad row of an order file."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class OrderFileError(SmsbotError):
+    """An order file was rejected; `problems` names every bad row."""
+
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        noun = "row" if count == 1 else "rows"
+        super().__init__(f"{source}: {count} bad {noun}, nothing imported:\n{lines}")
+
+
+class AdapterError(SmsbotError):
+    """A carrier adapter could not be loaded, or does not keep the adapter contract."""
+
+
+class CarrierError(SmsbotError):
+    """A call to a carrier failed as a whole. `carrier` is the adapter name."""
+
+    def __init__(self, carrier: str, message: str) -> None:
+        self.carrier = carrier
+        super().__init__(f"{carrier}: {message}")
+
+
+class CarrierTimeout(CarrierError):
+    """The carrier did not answer in time."""
+
+
+class CarrierUnavailable(CarrierError):
+    """The carrier could not be reached or answered with a server error (5xx)."""
+
+
+class CarrierRateLimited(CarrierError):
+    """The carrier refused the call for rate limiting; `retry_after` is in seconds if known."""
+
+    def __init__(self, carrier: str, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(carrier, message)
+
+
+class CarrierAuthError(CarrierError):
+    """The carrier refused our credentials (401/403, or no token could be had)."""
+
+
+class CarrierResponseError(CarrierError):
+    """The carrier answered with a payload we cannot read."""

@@ -1,0 +1,299 @@
+"""The adapter SDK: the tracking vocabulary, the adapter contract, and the tools adapters share.
+
+This is the only smsbot module a carrier adapter imports (besides `smsbot.errors`); a test
+enforces it. An adapter module exposes `create(config, http) -> CarrierAdapter`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+import httpx
+
+from smsbot.errors import ConfigError
+from smsbot.transport import (
+    RequestBudget,
+    TokenCache,
+    check_status,
+    parse_retry_after,
+    read_json,
+    send,
+)
+
+__all__ = [
+    "CARRIER_LOCAL",
+    "AdapterFactory",
+    "CarrierAdapter",
+    "CarrierConfig",
+    "DelayReason",
+    "Eta",
+    "Event",
+    "Problem",
+    "RequestBudget",
+    "Status",
+    "TokenCache",
+    "TrackingResult",
+    "UnknownCodeLog",
+    "carrier_local",
+    "check_status",
+    "format_place",
+    "parse_retry_after",
+    "parse_timestamp",
+    "read_json",
+    "send",
+]
+
+
+class Status(StrEnum):
+    """Where a parcel is, in the one vocabulary every adapter maps onto."""
+
+    PENDING = "pending"  # the carrier has no information for the number yet
+    LABEL_CREATED = "label_created"  # shipment information received, not scanned yet
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    DELIVERY_ATTEMPTED = "delivery_attempted"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"  # address, refused, damaged, lost, customs or payment hold
+    RETURNING = "returning"  # on its way back to the sender
+    UNKNOWN = "unknown"  # a carrier code the adapter does not map; keep the carrier's text
+
+
+#: Statuses after which a shipment needs no more watching.
+FINAL_STATUSES = frozenset({Status.DELIVERED})
+
+
+class DelayReason(StrEnum):
+    """Why a parcel is late or stuck, when the carrier says."""
+
+    WEATHER = "weather"
+    CUSTOMS = "customs"
+    ADDRESS = "address"
+    RECIPIENT_UNAVAILABLE = "recipient_unavailable"
+    REFUSED = "refused"
+    DAMAGED = "damaged"
+    LOST = "lost"
+    HELD_FOR_PAYMENT = "held_for_payment"
+    CARRIER_DELAY = "carrier_delay"
+    HOLIDAY = "holiday"
+    SECURITY = "security"
+    OTHER = "other"
+
+
+class Problem(StrEnum):
+    """A fact about one number that is not a status: the carrier does not know it."""
+
+    NOT_FOUND = "not_found"  # the carrier has no record (yet) of this number
+    INVALID_NUMBER = "invalid_number"  # the carrier says the number cannot be one of its own
+
+
+#: Time zone of times a carrier gave as local wall-clock time without an offset. Such times
+#: are shown as given, never converted to the merchant's zone.
+CARRIER_LOCAL = timezone(timedelta(0), "carrier-local")
+
+
+def carrier_local(naive: datetime) -> datetime:
+    """Mark a carrier's offset-less local time as such (see `CARRIER_LOCAL`)."""
+    return naive.replace(tzinfo=CARRIER_LOCAL)
+
+
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an ISO-8601 timestamp; one without an offset is carrier-local time.
+
+    `Z` and fractions finer than microseconds (DHL sends nanoseconds) are accepted.
+    Raises ValueError for text that is not a timestamp.
+    """
+    parsed = datetime.fromisoformat(_LONG_FRACTION.sub(r"\1", text.strip()))
+    return parsed if parsed.tzinfo is not None else carrier_local(parsed)
+
+
+def format_place(*parts: str | None) -> str | None:
+    """Join the non-empty parts of a place ("Memphis", "TN") into "Memphis, TN"."""
+    cleaned = [part.strip() for part in parts if part and part.strip()]
+    return ", ".join(cleaned) or None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One scan or update from the carrier. `time` is always time-zone aware."""
+
+    time: datetime
+    status: Status
+    description: str
+    code: str = ""
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Eta:
+    """When a parcel should arrive: one day, a run of days, or a time window on a day."""
+
+    earliest: date
+    latest: date | None = None  # last day of a multi-day window
+    window_start: datetime | None = None  # a time window on `earliest`, when given
+    window_end: datetime | None = None
+    estimated: bool = False  # True when smsbot estimated it; False when the carrier gave it
+
+
+@dataclass(frozen=True)
+class TrackingResult:
+    """What a carrier says about one tracking number, normalized.
+
+    `events` are kept sorted by time (oldest first) whatever order they were given in.
+    """
+
+    carrier: str
+    number: str
+    status: Status
+    status_text: str = ""  # the carrier's own words for the current status
+    status_code: str = ""  # the carrier's own code for it
+    events: tuple[Event, ...] = ()
+    eta: Eta | None = None
+    delivered_at: datetime | None = None
+    delivery_location: str | None = None  # where it was left: "front door", "mailbox"
+    delay_reason: DelayReason | None = None
+    proof_of_delivery: bool = False  # a photo or signature exists
+    pieces: int = 1
+    problem: Problem | None = None
+    service_carrier: str | None = None  # the real carrier behind an aggregator, if any
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.events, key=lambda event: event.time))
+        object.__setattr__(self, "events", ordered)
+
+    @property
+    def last_event(self) -> Event | None:
+        """The newest event, by time."""
+        return self.events[-1] if self.events else None
+
+    @property
+    def last_location(self) -> str | None:
+        """The newest place the carrier named."""
+        for event in reversed(self.events):
+            if event.location:
+                return event.location
+        return None
+
+    @classmethod
+    def not_found(cls, carrier: str, number: str, text: str = "") -> TrackingResult:
+        """The carrier has no record of `number` (yet)."""
+        return cls(carrier, number, Status.PENDING, status_text=text, problem=Problem.NOT_FOUND)
+
+
+@runtime_checkable
+class CarrierAdapter(Protocol):
+    """A carrier adapter: what `create(config, http)` returns."""
+
+    name: str  # the config table's name: "ups"
+    display_name: str  # how replies name the carrier: "UPS"
+
+    async def track(self, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
+        """Track `numbers` (batched where the carrier allows), one result per number asked.
+
+        Raises a `CarrierError` subclass when the call fails as a whole.
+        """
+        ...
+
+
+class AdapterFactory(Protocol):
+    """The `create` function every adapter module exposes."""
+
+    def __call__(self, config: CarrierConfig, http: httpx.AsyncClient) -> CarrierAdapter: ...
+
+
+@dataclass(frozen=True)
+class CarrierConfig:
+    """One `[carriers.<name>]` table, with typed accessors whose errors name the key.
+
+    Secrets may also come from the environment; `environ` is injectable for tests.
+    """
+
+    name: str
+    values: Mapping[str, Any]
+    source: str = "config"
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def _key(self, key: str) -> str:
+        return f"carriers.{self.name}.{key}"
+
+    def _error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, source=self.source, key=self._key(key))
+
+    def string(self, key: str, default: str | None = None) -> str:
+        """A string value; missing without a default is an error."""
+        value = self.values.get(key, default)
+        if value is None:
+            raise self._error(key, "is required")
+        if not isinstance(value, str):
+            raise self._error(key, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def secret(self, key: str, env: str) -> str:
+        """A secret from the table, else from environment variable `env`."""
+        value = self.values.get(key) or self.environ.get(env)
+        if not value:
+            raise self._error(key, f"is required (or set the environment variable {env})")
+        if not isinstance(value, str):
+            raise self._error(key, "must be a string")
+        return value
+
+    def number(self, key: str, default: float) -> float:
+        """A positive number (int or float)."""
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self._error(key, f"must be a positive number, not {value!r}")
+        return float(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A boolean."""
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise self._error(key, f"must be true or false, not {value!r}")
+        return value
+
+    def base_url(self, default: str) -> str:
+        """The API host (scheme and host, optional port), without a trailing slash."""
+        value = self.string("base_url", default).rstrip("/")
+        url = httpx.URL(value)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise self._error("base_url", f"must be an http(s) URL, not {value!r}")
+        return value
+
+    def budget(self, *, max_concurrency: int, requests_per_second: float) -> RequestBudget:
+        """The request budget from `max_concurrency` and `requests_per_second`."""
+        concurrency = self.number("max_concurrency", max_concurrency)
+        if concurrency != int(concurrency):
+            raise self._error("max_concurrency", "must be a whole number")
+        rate = self.number("requests_per_second", requests_per_second)
+        return RequestBudget(self.name, int(concurrency), rate)
+
+
+class UnknownCodeLog:
+    """Logs each carrier status code an adapter does not map, once per adapter."""
+
+    def __init__(self, carrier: str) -> None:
+        self._carrier = carrier
+        self._seen: set[str] = set()
+        self._log = logging.getLogger(f"smsbot.carriers.{carrier}")
+
+    def note(self, result: TrackingResult) -> None:
+        """Log `result`'s code if it was not mapped and has not been logged yet."""
+        if result.status is not Status.UNKNOWN or result.status_code in self._seen:
+            return
+        self._seen.add(result.status_code)
+        self._log.warning(
+            "%s: unmapped status code %r (%s); replies show the carrier's text",
+            self._carrier,
+            result.status_code,
+            result.status_text,
+        )
