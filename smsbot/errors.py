@@ -43,19 +43,23 @@ class RowProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return f"line {self.line}: {self.reason}" if self.line > 0 else self.reason
 
 
 class OrderFileError(SmsbotError):
-    """An order file was rejected; `problems` names every bad row."""
+    """An order file was rejected; `problems` names every bad row (line 0: the whole file)."""
 
     def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
         self.source = source
         self.problems = tuple(problems)
+        rows = [problem for problem in self.problems if problem.line > 0]
+        if len(rows) == len(self.problems):
+            noun = "row" if len(rows) == 1 else "rows"
+            summary = f"{len(rows)} bad {noun}, nothing imported"
+        else:
+            summary = "cannot be imported"
         lines = "\n".join(f"  {problem}" for problem in self.problems)
-        count = len(self.problems)
-        noun = "row" if count == 1 else "rows"
-        super().__init__(f"{source}: {count} bad {noun}, nothing imported:\n{lines}")
+        super().__init__(f"{source}: {summary}:\n{lines}")
 
 
 class AdapterError(SmsbotError):

@@ -155,9 +155,7 @@ def parse_expires_in(value: object, carrier: str) -> float:
     try:
         seconds = float(value)  # type: ignore[arg-type]  # validated by the except below
     except (TypeError, ValueError) as exc:
-        raise CarrierResponseError(
-            carrier, f"token expires_in is not a number: {value!r}"
-        ) from exc
+        raise CarrierResponseError(carrier, f"token expires_in is not a number: {value!r}") from exc
     return seconds
 
 

@@ -1,0 +1,5 @@
+"""`python -m smsbot` runs the command line."""
+
+from smsbot.cli import main
+
+main()

@@ -1,0 +1,40 @@
+"""create_app(settings) -> the Starlette app: its routes and its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from smsbot import webhook
+from smsbot.config import Settings
+from smsbot.orders import Order
+from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = utc_now,
+    seed_orders: tuple[Order, ...] = (),
+) -> Starlette:
+    """The ASGI app. Nothing is opened until the lifespan starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        warn_if_unsafe(settings)
+        async with open_services(
+            settings, transport=transport, clock=clock, seed_orders=seed_orders
+        ) as running:
+            app.state.services = running
+            yield
+
+    routes = [
+        Route("/sms", webhook.sms, methods=["POST"]),
+        Route("/healthz", webhook.healthz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

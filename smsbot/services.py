@@ -1,0 +1,118 @@
+"""The running bot: store, HTTP client, adapters, lookup and conversation, opened together.
+
+`open_services` is used by the ASGI lifespan and by the CLI's `chat` and `text`, so every
+entry point runs the same pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from starlette.requests import Request
+
+from smsbot import __version__
+from smsbot.config import Settings
+from smsbot.conversation import Conversation
+from smsbot.errors import ConfigError
+from smsbot.lookup import Lookup
+from smsbot.orders import Order
+from smsbot.registry import Registry, load_registry
+from smsbot.store import Store
+from smsbot.twiml import SignatureCheck
+
+log = logging.getLogger("smsbot")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    http: httpx.AsyncClient
+    registry: Registry
+    lookup: Lookup
+    conversation: Conversation
+    signature: SignatureCheck | None  # None when validation is switched off
+
+
+def signature_check(settings: Settings) -> SignatureCheck | None:
+    """The signature checker, or None when `twilio.validate_signature = false`."""
+    if not settings.twilio.validate_signature:
+        return None
+    if settings.twilio.auth_token is None:
+        raise ConfigError(
+            "is required to check webhook signatures (or set SMSBOT_TWILIO_AUTH_TOKEN)",
+            source=settings.source,
+            key="twilio.auth_token",
+        )
+    if settings.server.public_url is None:
+        raise ConfigError(
+            "is required: the URL Twilio calls, used to check signatures",
+            source=settings.source,
+            key="server.public_url",
+        )
+    return SignatureCheck(settings.twilio.auth_token.reveal(), settings.server.public_url)
+
+
+def warn_if_unsafe(settings: Settings) -> None:
+    """Say loudly when a setting switches off a protection."""
+    if not settings.twilio.validate_signature:
+        log.warning(
+            "WARNING: twilio.validate_signature is false: anyone who finds this URL can "
+            "text the bot as any number. Use this only for local testing."
+        )
+    if settings.bot.verify == "none":
+        log.warning(
+            "WARNING: bot.verify is 'none': anyone who guesses an order number sees its "
+            "status. Use this only for the demo."
+        )
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = utc_now,
+    seed_orders: tuple[Order, ...] = (),
+    check_signatures: bool = True,
+) -> AsyncIterator[Services]:
+    """Open everything the bot needs, and close it all on exit.
+
+    `transport` replaces the network for tests; `seed_orders` are upserted at start (the demo).
+    """
+    signature = signature_check(settings) if check_signatures else None
+    store = await Store.open(settings.store.path)
+    try:
+        if seed_orders:
+            await store.upsert_orders(seed_orders)
+        headers = {"User-Agent": f"smsbot/{__version__}"}
+        async with httpx.AsyncClient(
+            transport=transport, headers=headers, timeout=settings.tracking.carrier_timeout_s
+        ) as http:
+            registry = load_registry(
+                settings.carriers, http, source=settings.source, environ=settings.environ
+            )
+            lookup = Lookup(registry, store, settings.tracking, clock)
+            conversation = Conversation(settings, store, lookup, registry, clock)
+            yield Services(settings, store, http, registry, lookup, conversation, signature)
+    finally:
+        await store.close()
+
+
+def services(request: Request) -> Services:
+    """The running bot, from a request (the one typed accessor for app state)."""
+    found = request.app.state.services
+    if not isinstance(found, Services):
+        raise RuntimeError("the app was not started through its lifespan")
+    return found

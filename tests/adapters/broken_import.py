@@ -1,0 +1,3 @@
+"""An adapter module that fails on import."""
+
+raise RuntimeError("boom at import")

@@ -1,0 +1,1 @@
+"""An adapter module without create()."""

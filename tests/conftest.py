@@ -1,0 +1,131 @@
+"""Shared fixtures: settings factory, the app under TestClient, a Twilio signer, TwiML reader."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx  # starlette.testclient speaks httpx2
+import pytest
+from starlette.testclient import TestClient
+
+from smsbot.config import Settings, settings_from_mapping
+from smsbot.demo import DEMO_ORDERS, DEMO_PHONE
+from smsbot.twiml import sign
+
+PUBLIC_URL = "https://bot.example.com"
+TOKEN = "test-auth-token-0123456789abcdef"
+OWNER = DEMO_PHONE
+STRANGER = "+12025550199"
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> SettingsFactory:
+    """Settings for one test: a fresh store in tmp_path, the demo carrier, signed webhooks."""
+
+    def build(**sections: dict[str, Any]) -> Settings:
+        data: dict[str, Any] = {
+            "server": {"public_url": PUBLIC_URL},
+            "twilio": {"auth_token": TOKEN, "account_sid": "AC" + "0" * 32},
+            "store": {"path": str(tmp_path / "smsbot.db")},
+            "bot": {
+                "brand": "Acme Outfitters",
+                "support_contact": "help@acme.example",
+                "timezone": "America/New_York",
+            },
+            "carriers": {"demo": {}},
+        }
+        for name, values in sections.items():
+            data[name] = {**data.get(name, {}), **values}
+        return settings_from_mapping(data, source="test.toml", environ={})
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app with the demo orders, under its lifespan, reached at the public URL."""
+    from smsbot.app import create_app  # imported here so carrier tests need no app modules
+
+    app = create_app(settings, seed_orders=DEMO_ORDERS)
+    with TestClient(app, base_url=PUBLIC_URL) as test_client:
+        yield test_client
+
+
+_sids = itertools.count(1)
+
+
+def sms_form(body: str | None, sender: str = OWNER, **extra: str) -> dict[str, str]:
+    """A realistic inbound SMS webhook form (geographic fields included: they are signed)."""
+    sid = extra.pop("MessageSid", f"SM{next(_sids):032d}")
+    form = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "SmsMessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+12025550100",
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "FromCity": "",
+        "FromState": "",
+        "FromZip": "",
+        "FromCountry": "US",
+        **extra,
+    }
+    if body is not None:
+        form["Body"] = body
+    return form
+
+
+def whatsapp_form(body: str, sender: str = OWNER) -> dict[str, str]:
+    """A WhatsApp sandbox webhook form."""
+    sid = f"SM{next(_sids):032d}"
+    return {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": f"whatsapp:{sender}",
+        "To": "whatsapp:+14155238886",
+        "Body": body,
+        "NumMedia": "0",
+        "ProfileName": "Pat",
+        "WaId": sender.lstrip("+"),
+        "MessageType": "text",
+    }
+
+
+def post_sms(
+    client: TestClient,
+    form: dict[str, str],
+    *,
+    token: str = TOKEN,
+    signed_url: str = PUBLIC_URL + "/sms",
+    signature: str | None = None,
+) -> httpx.Response:
+    """POST a form to /sms, signed as Twilio would sign it."""
+    header = sign(token, signed_url, form) if signature is None else signature
+    return client.post("/sms", data=form, headers={"X-Twilio-Signature": header})
+
+
+def reply_text(response: httpx.Response) -> str | None:
+    """The `<Message>` text of a TwiML response (None for an empty `<Response/>`)."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.content)  # noqa: S314  # our own TwiML, not untrusted input
+    assert root.tag == "Response"
+    messages = root.findall("Message")
+    assert len(messages) <= 1
+    return messages[0].text if messages else None

@@ -1,0 +1,193 @@
+"""The real process: `smsbot import-orders`, then `smsbot serve` on 127.0.0.1, texted with
+signed webhooks exactly as Twilio would send them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smsbot.twiml import sign
+from tests.conftest import sms_form
+
+TOKEN = "e2e-auth-token"
+OWNER = "+12025550123"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def smsbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "smsbot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> tuple[Path, int]:
+    port = free_port()
+    (tmp_path / "smsbot.toml").write_text(
+        f"""
+[server]
+public_url = "http://127.0.0.1:{port}"
+port = {port}
+
+[twilio]
+auth_token = "{TOKEN}"
+
+[store]
+path = "{tmp_path / "bot.db"}"
+
+[bot]
+brand = "Acme Outfitters"
+support_contact = "help@acme.example"
+timezone = "America/New_York"
+
+[carriers.demo]
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "orders.csv").write_text(
+        "order_number,phone,email,postal_code,name,carrier,tracking_number,kind\n"
+        "A-2001,(202) 555-0123,pat@example.com,11201,Pat Lee,demo,DEMO1001,outbound\n"
+        "A-2002,(202) 555-0123,pat@example.com,11201,Pat Lee,demo,DEMO1006A,outbound\n"
+        "A-2002,(202) 555-0123,pat@example.com,11201,Pat Lee,demo,DEMO1006B,outbound\n",
+        encoding="utf-8",
+    )
+    return tmp_path, port
+
+
+@pytest.fixture
+def server(workdir: tuple[Path, int]) -> Iterator[str]:
+    path, port = workdir
+    imported = smsbot("import-orders", "orders.csv", cwd=path)
+    assert imported.returncode == 0, imported.stderr
+    assert "2 orders (2 new, 0 updated), 3 shipments added" in imported.stdout
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsbot", "serve"],
+        cwd=path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                process.kill()
+                pytest.fail(f"smsbot serve did not start:\n{output}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            logs = process.stdout.read()
+            process.stdout.close()
+            assert TOKEN not in logs
+            assert OWNER not in logs  # phone numbers are masked in logs
+
+
+def text(base: str, form: dict[str, str], token: str = TOKEN) -> httpx.Response:
+    signature = sign(token, base + "/sms", form)
+    return httpx.post(base + "/sms", data=form, headers={"X-Twilio-Signature": signature})
+
+
+def message(response: httpx.Response) -> str | None:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.content)  # noqa: S314  # our own server's TwiML
+    found = root.find("Message")
+    return None if found is None else found.text
+
+
+def test_serve_answers_signed_texts(server: str) -> None:
+    reply = message(text(server, sms_form("where is order A-2001?", sender=OWNER)))
+    assert reply is not None
+    assert reply.startswith("Order A-2001: In transit with DemoPost, arriving ")
+
+    reply = message(text(server, sms_form("a-2002", sender=OWNER)))
+    assert reply is not None
+    assert reply.startswith("Order A-2002, 2 packages: 1) DemoPost: Delivered")
+
+    stranger = message(text(server, sms_form("A-2001", sender="+12025550199")))
+    assert stranger is not None and "DemoPost" not in stranger
+
+    assert message(text(server, sms_form("STOP", sender=OWNER))) is None
+
+    forged = text(server, sms_form("A-2001", sender=OWNER), token="not-the-token")
+    assert forged.status_code == 403
+    unsigned = httpx.post(server + "/sms", data=sms_form("A-2001"))
+    assert unsigned.status_code == 403
+
+
+def test_import_rejects_bad_rows_whole(workdir: tuple[Path, int]) -> None:
+    path, _ = workdir
+    (path / "bad.csv").write_text(
+        "order_number,phone,email,postal_code,name,carrier,tracking_number\n"
+        "3001,(202) 555-0123,a@example.com,11201,Pat,demo,DEMO1001\n"
+        "3002,not a phone,a@example.com,11201,Pat,demo,DEMO1002\n"
+        ",(202) 555-0123,a@example.com,11201,Pat,demo,DEMO1003\n",
+        encoding="utf-8",
+    )
+    rejected = smsbot("import-orders", "bad.csv", cwd=path)
+    assert rejected.returncode == 2
+    assert "line 3:" in rejected.stderr and "line 4:" in rejected.stderr
+    assert "nothing imported" in rejected.stderr
+
+    skipped = smsbot("import-orders", "bad.csv", "--skip-invalid", cwd=path)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "1 orders (1 new" in skipped.stdout
+    assert "2 bad rows skipped" in skipped.stdout
+
+
+def test_bad_config_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "smsbot.toml").write_text('[bot]\ntimezone = "Mars/Base"\n', encoding="utf-8")
+    result = smsbot("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: smsbot.toml: bot.timezone: unknown time zone 'Mars/Base'"
+    ]
+
+
+def test_demo_commands_need_no_config(tmp_path: Path) -> None:
+    replied = smsbot("text", "+12025550123", "1002", "--demo", cwd=tmp_path)
+    assert replied.returncode == 0, replied.stderr
+    assert replied.stdout.strip() == "Order 1002: Out for delivery with DemoPost today."
+    tracked = smsbot("track", "demo", "DEMO1004", "--demo", cwd=tmp_path)
+    assert tracked.returncode == 0, tracked.stderr
+    assert "DemoPost DEMO1004: exception" in tracked.stdout
+    assert "delay reason: weather" in tracked.stdout
+    listed = smsbot("carriers", "--demo", cwd=tmp_path)
+    assert "demo" in listed.stdout and "DemoPost" in listed.stdout

@@ -1,0 +1,194 @@
+"""POST /sms end to end in-process: signatures, replies, keywords, replays, hostile input."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from smsbot.app import create_app
+from smsbot.config import Settings
+from smsbot.demo import DEMO_ORDERS
+from smsbot.services import Services
+from tests.conftest import (
+    OWNER,
+    PUBLIC_URL,
+    STRANGER,
+    SettingsFactory,
+    post_sms,
+    reply_text,
+    sms_form,
+    whatsapp_form,
+)
+
+
+def running(client: TestClient) -> Services:
+    found = client.app.state.services  # type: ignore[attr-defined]
+    assert isinstance(found, Services)
+    return found
+
+
+def demo_calls(client: TestClient) -> int:
+    adapter = running(client).registry.get("demo")
+    calls = getattr(adapter, "calls", None)
+    assert isinstance(calls, int)
+    return calls
+
+
+def test_owner_gets_status(client: TestClient) -> None:
+    text = reply_text(post_sms(client, sms_form("Where is my order #1001?")))
+    assert text is not None
+    assert text.startswith("Order 1001: In transit with DemoPost, arriving ")
+
+
+def test_whatsapp_owner_gets_status(client: TestClient) -> None:
+    text = reply_text(post_sms(client, whatsapp_form("1003")))
+    assert text is not None
+    assert text.startswith("Order 1003: Delivered ")
+    assert "(front door)" in text
+
+
+def test_stranger_reply_is_the_same_as_missing_order(client: TestClient) -> None:
+    theirs = reply_text(post_sms(client, sms_form("1001", sender=STRANGER)))
+    missing = reply_text(post_sms(client, sms_form("9999", sender=STRANGER)))
+    assert theirs is not None and missing is not None
+    assert theirs.replace("1001", "N") == missing.replace("9999", "N")
+    assert "DemoPost" not in theirs
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["missing", "body", "extra", "token", "http", "slash", "host"],
+)
+def test_bad_signatures_get_403_and_touch_nothing(client: TestClient, tamper: str) -> None:
+    form = sms_form("1001")
+    signed = dict(form)
+    kwargs: dict[str, str] = {}
+    if tamper == "missing":
+        kwargs["signature"] = ""
+    elif tamper == "body":
+        signed["Body"] = "1002"
+    elif tamper == "extra":
+        signed["FromCity"] = "X"
+    elif tamper == "token":
+        kwargs["token"] = "another-token"
+    elif tamper == "http":
+        kwargs["signed_url"] = PUBLIC_URL.replace("https", "http") + "/sms"
+    elif tamper == "slash":
+        kwargs["signed_url"] = PUBLIC_URL + "/sms/"
+    elif tamper == "host":
+        kwargs["signed_url"] = "https://evil.example/sms"
+    from smsbot.twiml import sign
+    from tests.conftest import TOKEN
+
+    signature = kwargs.pop("signature", None)
+    if signature is None:
+        signature = sign(
+            kwargs.get("token", TOKEN), kwargs.get("signed_url", PUBLIC_URL + "/sms"), signed
+        )
+    response = post_sms(client, form, signature=signature)
+    assert response.status_code == 403
+    assert demo_calls(client) == 0
+    import asyncio
+
+    messages = asyncio.run(running(client).store.recent_messages())
+    assert messages == []
+
+
+def test_signature_uses_public_url_not_the_one_seen(settings: Settings) -> None:
+    """Behind a proxy the app sees http://internal:8000; Twilio signed the public URL."""
+    app = create_app(settings, seed_orders=DEMO_ORDERS)
+    with TestClient(app, base_url="http://10.0.0.5:8000") as internal:
+        text = reply_text(post_sms(internal, sms_form("1002")))
+    assert text == "Order 1002: Out for delivery with DemoPost today."
+
+
+def test_stop_on_sms_is_empty_and_recorded(client: TestClient) -> None:
+    import asyncio
+
+    assert reply_text(post_sms(client, sms_form("STOP"))) is None
+    assert asyncio.run(running(client).store.is_opted_out(OWNER))
+    assert reply_text(post_sms(client, sms_form("start"))) is None
+    assert not asyncio.run(running(client).store.is_opted_out(OWNER))
+
+
+def test_stop_on_whatsapp_is_confirmed(client: TestClient) -> None:
+    text = reply_text(post_sms(client, whatsapp_form("stop")))
+    assert text
+
+
+def test_help_names_brand_and_contact(client: TestClient) -> None:
+    text = reply_text(post_sms(client, sms_form("HELP")))
+    assert text is not None
+    assert "Acme Outfitters" in text
+    assert "help@acme.example" in text
+
+
+def test_replay_returns_same_reply_without_carrier_call(client: TestClient) -> None:
+    form = sms_form("1004")
+    first = reply_text(post_sms(client, form))
+    calls = demo_calls(client)
+    second = reply_text(post_sms(client, form))
+    assert first == second
+    assert first is not None and "weather" in first
+    assert demo_calls(client) == calls
+
+
+def test_cache_spares_the_carrier(client: TestClient) -> None:
+    reply_text(post_sms(client, sms_form("1001")))
+    calls = demo_calls(client)
+    reply_text(post_sms(client, sms_form("order 1001")))
+    assert demo_calls(client) == calls
+
+
+def test_multi_package_order(client: TestClient) -> None:
+    text = reply_text(post_sms(client, sms_form("1006")))
+    assert text is not None
+    assert text.startswith("Order 1006, 3 packages: 1) DemoPost: Delivered")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        "",
+        "   ",
+        "x" * 1600,
+        "1001 " * 400,
+        "😀🚚📦",
+        "order\x00 1001\x00",
+        "<Response><Message>hi</Message></Response> & ]]>",
+        "join two-words",
+        "\u202e1001",
+    ],
+)
+def test_any_body_gets_valid_twiml(client: TestClient, body: str | None) -> None:
+    reply_text(post_sms(client, sms_form(body)))
+
+
+@pytest.mark.parametrize("sender", ["", "client:alice", "whatsapp:", "+0", "abc\x00", "😀"])
+def test_any_sender_gets_valid_twiml(client: TestClient, sender: str) -> None:
+    text = reply_text(post_sms(client, sms_form("1001", sender=sender)))
+    assert text is None or "DemoPost" not in text
+
+
+def test_missing_fields_get_valid_twiml(client: TestClient) -> None:
+    reply_text(post_sms(client, {"Body": "1001"}))
+    reply_text(post_sms(client, {}))
+
+
+def test_oversized_body_is_refused(client: TestClient) -> None:
+    response = post_sms(client, sms_form("x" * 70_000))
+    assert response.status_code == 413
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.text == "ok"
+
+
+def test_validation_off_accepts_unsigned(make_settings: SettingsFactory) -> None:
+    settings = make_settings(twilio={"validate_signature": False})
+    with TestClient(create_app(settings, seed_orders=DEMO_ORDERS), base_url=PUBLIC_URL) as c:
+        response = c.post("/sms", data=sms_form("1002"))
+        assert reply_text(response) == "Order 1002: Out for delivery with DemoPost today."
