@@ -178,7 +178,10 @@ class Conversation:
         ]
         if owned:
             return await self._order_status(message, owned[0])
-        carriers = list(dict.fromkeys(match.carrier for match in message.intent.tracking))
+        readings: dict[str, str] = {}  # carrier -> number to ask it (no USPS routing prefix)
+        for match in message.intent.tracking:
+            readings.setdefault(match.carrier, match.trackable)
+        carriers = list(readings)
         enabled = [name for name in carriers if self._registry.get(name) is not None]
         if len(enabled) > 1:
             names = [self._registry.display_name(name) for name in enabled]
@@ -186,12 +189,12 @@ class Conversation:
         if not enabled:
             if not carriers:
                 return Answer(replies.tracking_unknown(number, wording), "tracking_number")
-            shipment = Shipment(carriers[0], number)
+            shipment = Shipment(carriers[0], readings[carriers[0]])
             package = PackageStatus(
                 shipment, replies.display_name(carriers[0]), None, None, Failure.NO_ADAPTER
             )
             return Answer(replies.tracking_status(number, package, wording), "tracking_number")
-        [package] = await self._lookup.track([Shipment(enabled[0], number)])
+        [package] = await self._lookup.track([Shipment(enabled[0], readings[enabled[0]])])
         return Answer(replies.tracking_status(number, package, wording), "tracking_number")
 
     async def _question(self, message: Inbound) -> Answer:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from itertools import cycle
 
@@ -23,6 +23,12 @@ class Match:
     carrier: str
     number: str
     format: str
+    # What to ask the carrier: `number` without a USPS 420+ZIP routing prefix.
+    trackable: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.trackable:
+            object.__setattr__(self, "trackable", self.number)
 
 
 Check = Callable[[str, str], bool]  # (serial, check digit) -> the check digit is right
@@ -265,9 +271,7 @@ def find_tracking_numbers(body: str) -> list[Match]:
                     continue
                 alone = body[start:end] == whole
                 readings = tuple(
-                    Match(f.carrier, number, f.name)
-                    for f in _matching(number)
-                    if _trusted(f, span, alone)
+                    match for fmt, match in _fitting(number) if _trusted(fmt, span, alone)
                 )
                 if readings:
                     candidates.append(_Candidate(start, end, len(span), readings))
@@ -292,20 +296,27 @@ class _Candidate:
 
 
 def _readings(number: str) -> list[Match]:
-    return [Match(f.carrier, number, f.name) for f in _matching(number)]
+    return [match for _, match in _fitting(number)]
 
 
-def _matching(number: str) -> list[_Format]:
+def _fitting(number: str) -> list[tuple[_Format, Match]]:
+    """Every format that fits `number`, with its reading."""
     if len(number) > _MAX_LENGTH:
         return []
-    return [f for f in _FORMATS if _fits(f, number)]
+    fitting = []
+    for fmt in _FORMATS:
+        body = _fitting_body(fmt, number)
+        if body is not None:
+            fitting.append((fmt, Match(fmt.carrier, number, fmt.name, body)))
+    return fitting
 
 
-def _fits(fmt: _Format, number: str) -> bool:
+def _fitting_body(fmt: _Format, number: str) -> str | None:
+    """The part of `number` that fits `fmt` (without a routing prefix), or None."""
     bodies = [number]
     if fmt.routing:
         bodies += [number[len(m[0]) :] for p in _ROUTING_PREFIXES if (m := p.match(number))]
-    return any(_valid(fmt, body) for body in bodies)
+    return next((body for body in bodies if _valid(fmt, body)), None)
 
 
 def _valid(fmt: _Format, body: str) -> bool:

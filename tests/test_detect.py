@@ -341,3 +341,11 @@ def test_random_digit_strings_rarely_match() -> None:
             # FedEx 12-digit: % 11 % 10 puts about one number in ten on a valid check.
             assert len(detected) / trials < 0.12
             assert len(in_text) <= len(detected)
+
+
+def test_routing_prefix_is_not_sent_to_the_carrier() -> None:
+    [match] = detect("420 78745 9400111206206406260787")
+    assert match.number == "420787459400111206206406260787"
+    assert match.trackable == "9400111206206406260787"
+    [plain] = detect("9400111206206406260787")
+    assert plain.trackable == plain.number

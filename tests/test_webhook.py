@@ -192,3 +192,20 @@ def test_validation_off_accepts_unsigned(make_settings: SettingsFactory) -> None
     with TestClient(create_app(settings, seed_orders=DEMO_ORDERS), base_url=PUBLIC_URL) as c:
         response = c.post("/sms", data=sms_form("1002"))
         assert reply_text(response) == "Order 1002: Out for delivery with DemoPost today."
+
+
+def test_texted_tracking_number_asks_the_detected_carrier(make_settings: SettingsFactory) -> None:
+    settings = make_settings(carriers={"usps": {"module": "tests.adapters.good"}})
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as c:
+        text = reply_text(post_sms(c, sms_form("420 78745 9400 1112 0620 6406 2607 87")))
+        adapter = running(c).registry.get("usps")
+    assert text is not None
+    assert "In transit" in text and "Good Carrier" in text
+    # The routing prefix is not part of what the carrier is asked.
+    assert getattr(adapter, "asked", None) == [["9400111206206406260787"]]
+
+
+def test_tracking_number_of_a_carrier_not_enabled(client: TestClient) -> None:
+    text = reply_text(post_sms(client, sms_form("1Z5R89390357567127")))
+    assert text is not None
+    assert "can't track this carrier" in text

@@ -14,8 +14,10 @@ class GoodAdapter:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.asked: list[list[str]] = []
 
     async def track(self, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
+        self.asked.append(list(numbers))
         return {n: TrackingResult(self.name, n, Status.IN_TRANSIT) for n in numbers}
 
 
