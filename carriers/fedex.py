@@ -372,6 +372,11 @@ class FedExAdapter:
         self._tokens = TokenCache(self._fetch_token)
         self._unknown = UnknownCodeLog(NAME)
 
+    async def check(self) -> str:
+        """Fetch an OAuth token: proves the credentials without tracking anything."""
+        await self._tokens.token()
+        return "credentials accepted (token fetched)"
+
     async def track(self, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """One result per number asked, keyed as given; raises `CarrierError` on failure."""
         wanted = list(dict.fromkeys(numbers))

@@ -150,6 +150,11 @@ class UpsAdapter:
         self._tokens = TokenCache(self._fetch_token)
         self._unknown = UnknownCodeLog(NAME)
 
+    async def check(self) -> str:
+        """Fetch an OAuth token: proves the credentials without tracking anything."""
+        await self._tokens.token()
+        return "credentials accepted (token fetched)"
+
     async def track(self, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """One result per distinct number; the first failed call raises its CarrierError."""
         wanted = list(dict.fromkeys(numbers))

@@ -394,6 +394,11 @@ class UspsAdapter:
         self.tokens = TokenCache(self._fetch_token)
         self._unknown = UnknownCodeLog(NAME)
 
+    async def check(self) -> str:
+        """Fetch an OAuth token: proves the credentials without tracking anything."""
+        await self.tokens.token()
+        return "credentials accepted (token fetched)"
+
     async def track(self, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """One result per number asked; raises the first CarrierError when a call fails."""
         tasks: dict[str, asyncio.Task[TrackingResult]] = {}

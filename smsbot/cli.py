@@ -17,7 +17,7 @@ import click
 from smsbot import __version__
 from smsbot.config import Settings, config_path, demo_settings, load_settings
 from smsbot.errors import CarrierError, OrderFileError, SmsbotError
-from smsbot.tracking import TrackingResult
+from smsbot.tracking import CheckableAdapter, TrackingResult
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -309,7 +309,8 @@ def carriers(config: str | None, demo: bool) -> None:
 @click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @_fail_cleanly
 def check(config: str | None) -> None:
-    """Validate the configuration, the store and every carrier adapter."""
+    """Validate the configuration, open the store, load every carrier adapter, and prove
+    each OAuth carrier's credentials by fetching a token."""
     from smsbot.services import signature_check
     from smsbot.store import Store
 
@@ -330,12 +331,22 @@ def check(config: str | None) -> None:
             )
         finally:
             await store.close()
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
             registry = load_registry(
                 settings.carriers, http, source=settings.source, environ=settings.environ
             )
-        for name, adapter in registry.adapters.items():
-            click.echo(f"carrier {name}: adapter {adapter.display_name} loaded")
+            failed = 0
+            for name, adapter in registry.adapters.items():
+                verdict = "adapter loaded"
+                if isinstance(adapter, CheckableAdapter):
+                    try:
+                        verdict = await adapter.check()
+                    except CarrierError as exc:
+                        failed += 1
+                        verdict = f"FAILED: {exc}"
+                click.echo(f"carrier {name} ({adapter.display_name}): {verdict}")
+        if failed:
+            raise SmsbotError(f"{failed} carrier(s) failed the check")
 
     _run(probe())
 

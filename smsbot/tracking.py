@@ -33,6 +33,7 @@ __all__ = [
     "AdapterFactory",
     "CarrierAdapter",
     "CarrierConfig",
+    "CheckableAdapter",
     "DelayReason",
     "Eta",
     "Event",
@@ -204,6 +205,15 @@ class CarrierAdapter(Protocol):
 
         Raises a `CarrierError` subclass when the call fails as a whole.
         """
+        ...
+
+
+@runtime_checkable
+class CheckableAdapter(Protocol):
+    """An adapter that can prove its credentials work (`smsbot check` calls it)."""
+
+    async def check(self) -> str:
+        """Exercise the credentials (e.g. fetch a token); a short verdict, or CarrierError."""
         ...
 
 
