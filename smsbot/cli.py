@@ -149,7 +149,7 @@ def chat(config: str | None, demo: bool, sender: str | None) -> None:
 @click.option("--demo", is_flag=True, help="Use the built-in demo orders and carrier.")
 @_fail_cleanly
 def text(sender: str, body: str, config: str | None, demo: bool) -> None:
-    """Send one message as FROM (e.g. +12025550123) and print the reply."""
+    """Send one message BODY as FROM (a phone number) and print the reply."""
     bodies = iter([body])
 
     async def next_body() -> str | None:
