@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from smsbot.errors import CarrierAuthError, CarrierResponseError
+from smsbot.errors import CarrierResponseError
 from smsbot.tracking import (
     CarrierConfig,
     DelayReason,
@@ -27,8 +27,8 @@ from smsbot.tracking import (
     TrackingResult,
     UnknownCodeLog,
     check_status,
+    fetch_token,
     format_place,
-    parse_expires_in,
     parse_timestamp,
     read_json,
     send,
@@ -438,18 +438,7 @@ class FedExAdapter:
                 "client_secret": self._client_secret,
             },
         )
-        response = await send(self._http, self.budget, request)
-        # OAuth answers 400 (invalid_client / invalid_grant) or 401 for bad credentials.
-        if response.status_code in (400, 401, 403):
-            raise CarrierAuthError(
-                NAME, f"token request refused (HTTP {response.status_code}); check the API key"
-            )
-        check_status(response, NAME)
-        payload = read_json(response, NAME)
-        token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not isinstance(token, str) or not token:
-            raise CarrierResponseError(NAME, "token answer has no access_token")
-        return token, parse_expires_in(payload.get("expires_in"), NAME)
+        return await fetch_token(self._http, self.budget, request)
 
 
 def create(config: CarrierConfig, http: httpx.AsyncClient) -> FedExAdapter:

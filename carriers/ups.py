@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from smsbot.errors import CarrierAuthError, CarrierResponseError
+from smsbot.errors import CarrierResponseError
 from smsbot.tracking import (
     CarrierConfig,
     DelayReason,
@@ -31,8 +31,8 @@ from smsbot.tracking import (
     UnknownCodeLog,
     carrier_local,
     check_status,
+    fetch_token,
     format_place,
-    parse_expires_in,
     read_json,
     send,
 )
@@ -216,15 +216,7 @@ class UpsAdapter:
             data={"grant_type": "client_credentials"},
             headers={"Authorization": self._basic, "Accept": "application/json"},
         )
-        response = await send(self._http, self._budget, request)
-        if response.status_code in (400, 401, 403):  # UPS answers bad clients with 400 or 401
-            raise CarrierAuthError(NAME, f"token refused (HTTP {response.status_code})")
-        check_status(response, NAME)
-        payload = read_json(response, NAME)
-        token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not isinstance(token, str) or not token:
-            raise CarrierResponseError(NAME, "token answer has no access_token")
-        return token, parse_expires_in(payload.get("expires_in"), NAME)
+        return await fetch_token(self._http, self._budget, request)
 
 
 def create(config: CarrierConfig, http: httpx.AsyncClient) -> UpsAdapter:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from smsbot.errors import CarrierAuthError, CarrierError, CarrierResponseError
+from smsbot.errors import CarrierError, CarrierResponseError
 from smsbot.tracking import (
     CarrierConfig,
     DelayReason,
@@ -28,8 +28,8 @@ from smsbot.tracking import (
     UnknownCodeLog,
     carrier_local,
     check_status,
+    fetch_token,
     format_place,
-    parse_expires_in,
     parse_timestamp,
     read_json,
     send,
@@ -448,18 +448,7 @@ class UspsAdapter:
             },
             headers={"Accept": "application/json"},
         )
-        response = await send(self._http, self.budget, request)
-        if response.status_code == 400:  # RFC 6749: invalid_client, invalid_grant, ...
-            body = _json_or_none(response)
-            error = body.get("error") if isinstance(body, dict) else None
-            reason = error if isinstance(error, str) else "HTTP 400"
-            raise CarrierAuthError(NAME, f"no token could be had ({reason})")
-        check_status(response, NAME)
-        body = read_json(response, NAME)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise _drift("the token answer has no access_token")
-        return token, parse_expires_in(body.get("expires_in"), NAME)
+        return await fetch_token(self._http, self.budget, request)
 
 
 def create(config: CarrierConfig, http: httpx.AsyncClient) -> UspsAdapter:

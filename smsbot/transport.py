@@ -159,6 +159,32 @@ def parse_expires_in(value: object, carrier: str) -> float:
     return seconds
 
 
+async def fetch_token(
+    http: httpx.AsyncClient, budget: RequestBudget, request: httpx.Request
+) -> tuple[str, float]:
+    """Send an OAuth client-credentials `request`; return `(access_token, lifetime_s)`.
+
+    Refused credentials (400 `invalid_client`/`invalid_grant`, 401, 403) raise
+    `CarrierAuthError` naming only the OAuth error code, never the secret.
+    """
+    carrier = budget.carrier
+    response = await send(http, budget, request)
+    if response.status_code in (400, 401, 403):
+        try:
+            error = response.json().get("error")
+        except (ValueError, AttributeError):
+            error = None
+        reason = error if isinstance(error, str) else f"HTTP {response.status_code}"
+        log.error("%s refused our credentials when asked for a token (%s)", carrier, reason)
+        raise CarrierAuthError(carrier, f"no token could be had ({reason})")
+    check_status(response, carrier)
+    payload = read_json(response, carrier)
+    token = payload.get("access_token") if isinstance(payload, dict) else None
+    if not isinstance(token, str) or not token:
+        raise CarrierResponseError(carrier, "the token answer has no access_token")
+    return token, parse_expires_in(payload.get("expires_in"), carrier)
+
+
 TokenFetcher = Callable[[], Awaitable[tuple[str, float]]]
 
 

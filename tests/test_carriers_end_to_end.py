@@ -182,28 +182,27 @@ def bot(workdir: tuple[Path, int], fake: Fake) -> Iterator[Bot]:
             assert OWNER not in logs
 
 
-@pytest.mark.parametrize(
-    ("order", "expected"),
-    [
-        ("4001", "Order 4001: In transit with UPS"),
-        ("4002", "Order 4002: In transit with FedEx"),
-        ("4003", "Order 4003: In transit with USPS"),
-        ("4004", "Order 4004: In transit with DHL"),
-    ],
-)
-def test_each_carrier_answers_with_its_fixture_status(bot: Bot, order: str, expected: str) -> None:
-    reply = bot.ask(f"order {order}")
-    print(reply)
-    assert reply.startswith(expected), reply
-    (carrier, _number), *_ = ORDERS[order]
+def test_each_carrier_answers_with_its_fixture_status(bot: Bot) -> None:
+    tracked: dict[str, int] = {}
+    for order, name in (("4001", "UPS"), ("4002", "FedEx"), ("4003", "USPS"), ("4004", "DHL")):
+        reply = bot.ask(f"order {order}")
+        # Every fixture served is an in-transit one; its ETA is long past by now.
+        assert reply.startswith(f"Order {order}: In transit with {name}, "), reply
+        ((carrier, _number),) = ORDERS[order]
+        tracked[carrier] = 1
+        counts = bot.fake.counts()
+        assert {c: kinds["track"] for c, kinds in counts.items() if kinds["track"]} == tracked
     counts = bot.fake.counts()
-    assert counts[carrier]["track"] == 1
-    assert all(counts[other]["track"] == 0 for other in counts if other != carrier)
+    assert {carrier: kinds["token"] for carrier, kinds in counts.items()} == {
+        "ups": 1,
+        "fedex": 1,
+        "usps": 1,
+        "dhl": 0,  # DHL takes an API key, no token
+    }
 
 
 def test_two_carrier_order_lists_both(bot: Bot) -> None:
     reply = bot.ask("where is order 4005?")
-    print(reply)
     assert reply.startswith("Order 4005, 2 packages: "), reply
     assert "UPS: In transit" in reply and "FedEx: In transit" in reply
     counts = bot.fake.counts()
@@ -243,3 +242,21 @@ def test_track_command_prints_the_normalized_status(workdir: tuple[Path, int], f
     assert lines[0] == f"UPS {UPS_NUMBER}: in_transit"
     assert "carrier says: On the Way [005]" in tracked.stdout
     assert fake.counts()["ups"] == {"token": 1, "track": 1}
+
+
+def test_fake_refuses_tracking_without_credentials(fake: Fake) -> None:
+    assert httpx.get(f"{fake.url}/api/track/v1/details/{UPS_NUMBER}").status_code == 401
+    wrong = {"Authorization": "Bearer not-issued"}
+    assert (
+        httpx.get(f"{fake.url}/tracking/v3/tracking/{USPS_NUMBER}", headers=wrong).status_code
+        == 401
+    )
+    assert httpx.post(f"{fake.url}/track/v1/trackingnumbers", json={}).status_code == 401
+    dhl = httpx.get(f"{fake.url}/track/shipments", params={"trackingNumber": DHL_NUMBER})
+    assert dhl.status_code == 401
+    assert {carrier: kinds["track"] for carrier, kinds in fake.counts().items()} == {
+        "ups": 1,
+        "fedex": 1,
+        "usps": 1,
+        "dhl": 1,
+    }
