@@ -177,6 +177,7 @@ def bot(workdir: tuple[Path, int], fake: Fake) -> Iterator[Bot]:
         if process.stdout:
             logs = process.stdout.read()
             process.stdout.close()
+            print(logs)  # shown when a test fails
             assert CLIENT_SECRET not in logs
             assert DHL_API_KEY not in logs
             assert OWNER not in logs
