@@ -109,13 +109,10 @@ class Conversation:
             await asyncio.sleep(REPLAY_POLL_S)
 
     def _wording(self, order: Order | None, message: Inbound) -> Wording:
-        language = (
-            ((order.locale or "")[:2].lower() if order and order.locale else None)
-            or message.language_hint
-            or self._bot.language
-        )
-        if language not in replies.LANGUAGES:
-            language = self._bot.language
+        """Reply in the order's language, else the message's, else `bot.language`."""
+        locale = (order.locale or "") if order else ""
+        choices = (locale[:2].lower(), message.language_hint, self._bot.language)
+        language = next((choice for choice in choices if choice in replies.LANGUAGES), "en")
         return Wording(language, self._bot.timezone, self._clock(), self._bot.max_segments)
 
     async def _decide(self, message: Inbound) -> Answer:

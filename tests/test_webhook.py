@@ -209,3 +209,17 @@ def test_tracking_number_of_a_carrier_not_enabled(client: TestClient) -> None:
     text = reply_text(post_sms(client, sms_form("1Z5R89390357567127")))
     assert text is not None
     assert "can't track this carrier" in text
+
+
+def test_order_locale_sets_the_language(settings: Settings) -> None:
+    from smsbot.orders import Order, Shipment
+
+    order = Order("2001", OWNER, locale="es-MX", shipments=(Shipment("demo", "DEMO1002"),))
+    with TestClient(create_app(settings, seed_orders=(order,)), base_url=PUBLIC_URL) as c:
+        text = reply_text(post_sms(c, sms_form("order 2001")))
+    assert text is not None and text.startswith("Pedido 2001: ")
+
+
+def test_spanish_text_gets_spanish_reply(client: TestClient) -> None:
+    text = reply_text(post_sms(client, sms_form("¿dónde está mi pedido 1001?")))
+    assert text is not None and text.startswith("Pedido 1001: ")
