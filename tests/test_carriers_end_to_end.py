@@ -3,9 +3,6 @@ asking UPS, FedEx, USPS and DHL on a local fake of their APIs (tests/fakecarrier
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +15,7 @@ import uvicorn
 
 from tests.conftest import sms_form
 from tests.fakecarriers import CLIENT_ID, CLIENT_SECRET, DHL_API_KEY, create_app
+from tests.served import served
 from tests.test_end_to_end import OWNER, TOKEN, free_port, message, smsbot, text
 
 STRANGER = "+12025550199"
@@ -143,44 +141,8 @@ timezone = "America/New_York"
 def bot(workdir: tuple[Path, int], fake: Fake) -> Iterator[Bot]:
     """`smsbot serve` on 127.0.0.1, its carriers pointed at the fake."""
     path, port = workdir
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve"],
-        cwd=path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                process.kill()
-                pytest.fail(f"smsbot serve did not start:\n{output}")
-            time.sleep(0.05)
+    with served(path, port, never_logged=(CLIENT_SECRET, DHL_API_KEY, OWNER)) as base:
         yield Bot(base, path / "smsbot.toml", fake)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            logs = process.stdout.read()
-            process.stdout.close()
-            print(logs)  # shown when a test fails
-            assert CLIENT_SECRET not in logs
-            assert DHL_API_KEY not in logs
-            assert OWNER not in logs
 
 
 def test_each_carrier_answers_with_its_fixture_status(bot: Bot) -> None:

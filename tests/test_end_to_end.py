@@ -3,11 +3,9 @@ signed webhooks exactly as Twilio would send them."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 
 from smsbot.twiml import sign
 from tests.conftest import sms_form
+from tests.served import clean_env, served
 
 TOKEN = "e2e-auth-token"
 OWNER = "+12025550123"
@@ -29,11 +28,10 @@ def free_port() -> int:
 
 
 def smsbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
     return subprocess.run(
         [sys.executable, "-m", "smsbot", *args],
         cwd=cwd,
-        env=env,
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -81,42 +79,8 @@ def server(workdir: tuple[Path, int]) -> Iterator[str]:
     imported = smsbot("import-orders", "orders.csv", cwd=path)
     assert imported.returncode == 0, imported.stderr
     assert "2 orders (2 new, 0 updated), 3 shipments added" in imported.stdout
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve"],
-        cwd=path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                process.kill()
-                pytest.fail(f"smsbot serve did not start:\n{output}")
-            time.sleep(0.1)
+    with served(path, port, never_logged=(TOKEN, OWNER)) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            logs = process.stdout.read()
-            process.stdout.close()
-            assert TOKEN not in logs
-            assert OWNER not in logs  # phone numbers are masked in logs
 
 
 def text(base: str, form: dict[str, str], token: str = TOKEN) -> httpx.Response:

@@ -1,0 +1,64 @@
+"""Run the real `smsbot serve` process on 127.0.0.1 for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without any SMSBOT_ variable of the developer's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
+
+
+@contextmanager
+def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterator[str]:
+    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`); yields its URL.
+
+    On exit the process is stopped and its log is checked for each `never_logged` string
+    (secrets, full phone numbers); the log is printed so a failing test shows it.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsbot", "serve"],
+        cwd=cwd,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                process.kill()
+                pytest.fail(f"smsbot serve did not start:\n{output}")
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            logs = process.stdout.read()
+            process.stdout.close()
+            print(logs)  # shown when a test fails
+            for secret in never_logged:
+                assert secret not in logs
