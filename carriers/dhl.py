@@ -6,7 +6,6 @@ text refines it through phrase tables into a `Status` and a `DelayReason`.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
@@ -29,6 +28,7 @@ from smsbot.tracking import (
     parse_timestamp,
     read_json,
     send,
+    track_each,
 )
 
 NAME = "dhl"
@@ -342,17 +342,7 @@ class DhlAdapter:
         After a 429 the budget is paused, so the remaining numbers fail fast without
         spending more of the daily quota.
         """
-        unique = list(dict.fromkeys(numbers))
-        outcomes = await asyncio.gather(
-            *(self._track_one(number) for number in unique), return_exceptions=True
-        )
-        results: dict[str, TrackingResult] = {}
-        for number, outcome in zip(unique, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            self._unknown.note(outcome)
-            results[number] = outcome
-        return results
+        return await track_each(numbers, self._track_one, self._unknown)
 
     async def _track_one(self, number: str) -> TrackingResult:
         # language=en: DHL's default, sent so that the English phrase tables always apply.

@@ -5,7 +5,6 @@ Reference: carriers.md section 3 (UPS TrackService OpenAPI, status-description c
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 import uuid
@@ -35,6 +34,7 @@ from smsbot.tracking import (
     format_place,
     read_json,
     send,
+    track_each,
 )
 
 NAME = "ups"
@@ -157,18 +157,7 @@ class UpsAdapter:
 
     async def track(self, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """One result per distinct number; the first failed call raises its CarrierError."""
-        wanted = list(dict.fromkeys(numbers))
-        # return_exceptions: let every branch finish, so no request is left running unawaited.
-        outcomes = await asyncio.gather(
-            *(self._track_one(number) for number in wanted), return_exceptions=True
-        )
-        results: dict[str, TrackingResult] = {}
-        for number, outcome in zip(wanted, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            self._unknown.note(outcome)
-            results[number] = outcome
-        return results
+        return await track_each(numbers, self._track_one, self._unknown)
 
     async def _track_one(self, number: str) -> TrackingResult:
         inquiry = "".join(number.split())

@@ -5,7 +5,6 @@ Shapes and limits: shared reference `carriers.md` section 5.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -14,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from smsbot.errors import CarrierError, CarrierResponseError
+from smsbot.errors import CarrierResponseError
 from smsbot.tracking import (
     CarrierConfig,
     DelayReason,
@@ -33,6 +32,7 @@ from smsbot.tracking import (
     parse_timestamp,
     read_json,
     send,
+    track_each,
 )
 
 NAME = "usps"
@@ -401,21 +401,7 @@ class UspsAdapter:
 
     async def track(self, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """One result per number asked; raises the first CarrierError when a call fails."""
-        tasks: dict[str, asyncio.Task[TrackingResult]] = {}
-        try:
-            async with asyncio.TaskGroup() as group:
-                for number in dict.fromkeys(numbers):
-                    tasks[number] = group.create_task(self._track_one(number))
-        except ExceptionGroup as failures:
-            # Callers expect one CarrierError per call, not a group; anything else is a bug.
-            first = failures.exceptions[0]
-            if not all(isinstance(exc, CarrierError) for exc in failures.exceptions):
-                raise
-            raise first from None
-        results = {number: task.result() for number, task in tasks.items()}
-        for result in results.values():
-            self._unknown.note(result)
-        return results
+        return await track_each(numbers, self._track_one, self._unknown)
 
     async def _track_one(self, number: str) -> TrackingResult:
         token = await self.tokens.token()

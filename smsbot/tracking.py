@@ -6,10 +6,11 @@ enforces it. An adapter module exposes `create(config, http) -> CarrierAdapter`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -53,6 +54,7 @@ __all__ = [
     "parse_timestamp",
     "read_json",
     "send",
+    "track_each",
 ]
 
 
@@ -311,3 +313,28 @@ class UnknownCodeLog:
             result.status_code,
             result.status_text,
         )
+
+
+async def track_each(
+    numbers: Sequence[str],
+    track_one: Callable[[str], Awaitable[TrackingResult]],
+    unknown: UnknownCodeLog | None = None,
+) -> dict[str, TrackingResult]:
+    """Track each distinct number with its own call, concurrently (the budget spaces them).
+
+    For carriers that take one number per request. Every call finishes first, so none is
+    left running; then the first failure is raised as it is (one `CarrierError` per call,
+    not a group). Unmapped status codes are logged through `unknown`.
+    """
+    wanted = list(dict.fromkeys(numbers))
+    outcomes = await asyncio.gather(
+        *(track_one(number) for number in wanted), return_exceptions=True
+    )
+    results: dict[str, TrackingResult] = {}
+    for number, outcome in zip(wanted, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if unknown is not None:
+            unknown.note(outcome)
+        results[number] = outcome
+    return results

@@ -1,0 +1,80 @@
+"""The adapter SDK's shared pieces: results, per-number tracking, budgets and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from smsbot.errors import CarrierRateLimited, CarrierUnavailable
+from smsbot.tracking import (
+    Event,
+    RequestBudget,
+    Status,
+    TokenCache,
+    TrackingResult,
+    parse_timestamp,
+    track_each,
+)
+
+
+def test_events_are_sorted_by_time_not_position() -> None:
+    late = Event(datetime(2026, 11, 2, tzinfo=UTC), Status.DELIVERED, "Delivered")
+    early = Event(datetime(2026, 11, 1, tzinfo=UTC), Status.IN_TRANSIT, "Moving")
+    result = TrackingResult("x", "N", Status.DELIVERED, events=(late, early))
+    assert result.events == (early, late)
+    assert result.last_event is late
+
+
+def test_parse_timestamp_nanoseconds_and_missing_offset() -> None:
+    assert parse_timestamp("2026-11-24T10:00:00.123456789Z").microsecond == 123456
+    local = parse_timestamp("2026-11-24T10:00:00")
+    assert local.tzinfo is not None and local.tzinfo.tzname(None) == "carrier-local"
+
+
+async def test_track_each_finishes_every_call_then_raises_the_failure() -> None:
+    finished: list[str] = []
+
+    async def one(number: str) -> TrackingResult:
+        if number == "BAD":
+            raise CarrierUnavailable("x", "503")
+        await asyncio.sleep(0.01)
+        finished.append(number)
+        return TrackingResult("x", number, Status.IN_TRANSIT)
+
+    assert list(await track_each(["A", "A", "B"], one)) == ["A", "B"]
+    with pytest.raises(CarrierUnavailable):
+        await track_each(["A", "BAD", "C"], one)
+    assert sorted(finished) == ["A", "A", "B", "C"]  # nothing left running
+
+
+async def test_budget_pauses_after_rate_limit() -> None:
+    now = [100.0]
+    budget = RequestBudget("x", 2, 1000, clock=lambda: now[0])
+    budget.pause(30)
+    with pytest.raises(CarrierRateLimited) as caught:
+        async with budget.slot():
+            pass
+    assert caught.value.retry_after == pytest.approx(30)
+    now[0] += 31
+    async with budget.slot():
+        pass
+
+
+async def test_token_cache_one_fetch_under_concurrency_and_refresh_before_expiry() -> None:
+    now = [0.0]
+    fetched: list[int] = []
+
+    async def fetch() -> tuple[str, float]:
+        await asyncio.sleep(0.01)
+        fetched.append(1)
+        return f"t{len(fetched)}", 3600.0
+
+    cache = TokenCache(fetch, margin_s=120, clock=lambda: now[0])
+    tokens = await asyncio.gather(*(cache.token() for _ in range(5)))
+    assert set(tokens) == {"t1"} and len(fetched) == 1
+    now[0] = 3600 - 119  # inside the safety margin: refresh
+    assert await cache.token() == "t2"
+    cache.invalidate("t2")
+    assert await cache.token() == "t3"
