@@ -31,7 +31,6 @@ from smsbot.tracking import (
     format_place,
     parse_timestamp,
     read_json,
-    send,
 )
 
 NAME = "fedex"
@@ -406,17 +405,14 @@ class FedExAdapter:
             "includeDetailedScans": True,
             "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": n}} for n in batch],
         }
-        token = await self._tokens.token()
-        response = await self._post_track(token, body)
-        if response.status_code == 401:
-            # FedEx can expire a token before its expires_in: refresh once, then give up.
-            self._tokens.invalidate(token)
-            response = await self._post_track(await self._tokens.token(), body)
+        response = await self._tokens.send(
+            self._http, self.budget, lambda token: self._track_request(token, body)
+        )
         check_status(response, NAME)
         return parse_track_response(read_json(response, NAME), carrier=NAME)
 
-    async def _post_track(self, token: str, body: Mapping[str, Any]) -> httpx.Response:
-        request = self._http.build_request(
+    def _track_request(self, token: str, body: Mapping[str, Any]) -> httpx.Request:
+        return self._http.build_request(
             "POST",
             self._base_url + TRACK_PATH,
             json=body,
@@ -426,7 +422,6 @@ class FedExAdapter:
                 "Content-Type": "application/json",
             },
         )
-        return await send(self._http, self.budget, request)
 
     async def _fetch_token(self) -> tuple[str, float]:
         request = self._http.build_request(

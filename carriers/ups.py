@@ -33,7 +33,6 @@ from smsbot.tracking import (
     fetch_token,
     format_place,
     read_json,
-    send,
     track_each,
 )
 
@@ -164,12 +163,9 @@ class UpsAdapter:
         if not (inquiry.isalnum() and 7 <= len(inquiry) <= 34):
             # The spec: "must be between 7 and 34 characters"; no call spent on it.
             return _invalid(NAME, number, "")
-        token = await self._tokens.token()
-        response = await send(self._http, self._budget, self._track_request(inquiry, token))
-        if response.status_code == 401:  # token revoked early: refresh once, then give up
-            self._tokens.invalidate(token)
-            token = await self._tokens.token()
-            response = await send(self._http, self._budget, self._track_request(inquiry, token))
+        response = await self._tokens.send(
+            self._http, self._budget, lambda token: self._track_request(inquiry, token)
+        )
         if response.status_code in (400, 404):
             codes, message = _error_codes(response)
             if response.status_code == 404 and codes:

@@ -31,7 +31,6 @@ from smsbot.tracking import (
     format_place,
     parse_timestamp,
     read_json,
-    send,
     track_each,
 )
 
@@ -404,13 +403,9 @@ class UspsAdapter:
         return await track_each(numbers, self._track_one, self._unknown)
 
     async def _track_one(self, number: str) -> TrackingResult:
-        token = await self.tokens.token()
-        response = await send(self._http, self.budget, self._tracking_request(number, token))
-        if response.status_code == 401:
-            # Tokens can be revoked before expires_in; one fresh token, one retry.
-            self.tokens.invalidate(token)
-            token = await self.tokens.token()
-            response = await send(self._http, self.budget, self._tracking_request(number, token))
+        response = await self.tokens.send(
+            self._http, self.budget, lambda token: self._tracking_request(number, token)
+        )
         return result_from_response(response, number)
 
     def _tracking_request(self, number: str, token: str) -> httpx.Request:

@@ -223,6 +223,24 @@ class TokenCache:
                 self._expires_at = self._clock() + max(0.0, lifetime - self._margin)
             return token
 
+    async def send(
+        self,
+        http: httpx.AsyncClient,
+        budget: RequestBudget,
+        build: Callable[[str], httpx.Request],
+    ) -> httpx.Response:
+        """Send the request `build(token)` makes; on a 401, refresh the token and retry once.
+
+        Carriers can revoke a token before its `expires_in`; a second 401 is the caller's
+        to map (`check_status` makes it a `CarrierAuthError`).
+        """
+        token = await self.token()
+        response = await send(http, budget, build(token))
+        if response.status_code == 401:
+            self.invalidate(token)
+            response = await send(http, budget, build(await self.token()))
+        return response
+
     def invalidate(self, token: str) -> None:
         """Forget `token` after the carrier refused it (unless it was already replaced)."""
         if self._token == token:
