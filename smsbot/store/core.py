@@ -1,68 +1,62 @@
-"""The store: orders, shipments, the tracking cache, the message log and opt-outs in SQLite.
+"""Orders, shipments, the tracking cache, the message log and opt-outs.
 
-The only module with SQL. One aiosqlite connection; the schema migrates forward at open.
+Schema version 1 (`SCHEMA`) and the queries on it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from smsbot.errors import SmsbotError
 from smsbot.orders import Leg, Order, Shipment
-from smsbot.phones import canonical, mask, strip_channel
+from smsbot.phones import mask
 from smsbot.snapshot import result_from_json, result_to_json
-from smsbot.tracking import TrackingResult, carrier_local
+from smsbot.store.base import (
+    StoreBase,
+    parse_utc,
+    phone_key,
+    time_or_none,
+    utc_or_none,
+    utc_text,
+)
+from smsbot.tracking import TrackingResult
 
 log = logging.getLogger("smsbot.store")
 
 #: Longest message body kept in the log: Twilio's own limit for one message.
 MAX_BODY = 1600
 
-#: Schema migrations in order; migration i brings the database to `user_version` i + 1.
-#: Append new ones; never edit one that has shipped.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE orders (
-            id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, phone TEXT, phone_key TEXT,
-            email TEXT, postal_code TEXT, name TEXT, locale TEXT,
-            created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
-        "CREATE INDEX orders_phone_key ON orders (phone_key)",
-        """CREATE TABLE shipments (
-            id INTEGER PRIMARY KEY,
-            order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
-            carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('outbound', 'return')), shipped_at TEXT,
-            last_status TEXT, last_eta TEXT, last_event_at TEXT, checked_at TEXT,
-            UNIQUE (order_id, carrier, tracking_number, kind))""",
-        # Serves orders_for_tracking and the (carrier, number) update in save_tracking.
-        "CREATE INDEX shipments_tracking ON shipments (tracking_number, carrier)",
-        """CREATE TABLE tracking_cache (
-            carrier TEXT NOT NULL, number TEXT NOT NULL, result_json TEXT NOT NULL,
-            checked_at TEXT NOT NULL, PRIMARY KEY (carrier, number))""",
-        """CREATE TABLE messages (
-            sid TEXT PRIMARY KEY, channel TEXT NOT NULL, sender_masked TEXT NOT NULL,
-            body TEXT NOT NULL, intent TEXT, reply TEXT, replied INTEGER NOT NULL DEFAULT 0,
-            latency_ms REAL, received_at TEXT NOT NULL)""",
-        "CREATE INDEX messages_received_at ON messages (received_at)",
-        """CREATE TABLE opt_outs (
-            phone_key TEXT PRIMARY KEY, channel TEXT NOT NULL, opted_out INTEGER NOT NULL,
-            updated_at TEXT NOT NULL)""",
-    ),
+#: Migration 1: the tables of this module.
+SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE orders (
+        id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, phone TEXT, phone_key TEXT,
+        email TEXT, postal_code TEXT, name TEXT, locale TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    "CREATE INDEX orders_phone_key ON orders (phone_key)",
+    """CREATE TABLE shipments (
+        id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('outbound', 'return')), shipped_at TEXT,
+        last_status TEXT, last_eta TEXT, last_event_at TEXT, checked_at TEXT,
+        UNIQUE (order_id, carrier, tracking_number, kind))""",
+    # Serves orders_for_tracking and the (carrier, number) update in save_tracking.
+    "CREATE INDEX shipments_tracking ON shipments (tracking_number, carrier)",
+    """CREATE TABLE tracking_cache (
+        carrier TEXT NOT NULL, number TEXT NOT NULL, result_json TEXT NOT NULL,
+        checked_at TEXT NOT NULL, PRIMARY KEY (carrier, number))""",
+    """CREATE TABLE messages (
+        sid TEXT PRIMARY KEY, channel TEXT NOT NULL, sender_masked TEXT NOT NULL,
+        body TEXT NOT NULL, intent TEXT, reply TEXT, replied INTEGER NOT NULL DEFAULT 0,
+        latency_ms REAL, received_at TEXT NOT NULL)""",
+    "CREATE INDEX messages_received_at ON messages (received_at)",
+    """CREATE TABLE opt_outs (
+        phone_key TEXT PRIMARY KEY, channel TEXT NOT NULL, opted_out INTEGER NOT NULL,
+        updated_at TEXT NOT NULL)""",
 )
-
-
-class StoreError(SmsbotError):
-    """The database cannot be opened, migrated or used."""
 
 
 @dataclass(frozen=True)
@@ -119,125 +113,8 @@ _ORDER_QUERIES = {
 }
 
 
-class Store:
-    """The database behind one connection. Open with `await Store.open(path)`; close it.
-
-    Calls are serialized by a lock: a transaction spans several awaits, and a statement
-    from another task must not land inside it.
-    """
-
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        self._lock = asyncio.Lock()
-        self._closed = False
-
-    @classmethod
-    async def open(
-        cls, path: str | Path, *, migrations: Sequence[Sequence[str]] = MIGRATIONS
-    ) -> Store:
-        """Open (creating it and its directory if needed) and migrate the database at `path`.
-
-        `":memory:"` gives a private in-memory database. Raises StoreError when the database
-        cannot be opened, a migration fails, or the database is newer than `migrations`.
-        """
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # isolation_level=None: we issue BEGIN ourselves, so transactions are explicit.
-            db = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{path}: cannot open the database: {exc}") from exc
-        store = cls(db)
-        try:
-            await db.execute("PRAGMA foreign_keys = ON")
-            # Another process (the watcher) may hold the write lock for a moment: wait for it.
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            # NORMAL is durable across application crashes in WAL mode, and much faster.
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await store._migrate(migrations, str(path))
-        except BaseException as exc:
-            await db.close()
-            if isinstance(exc, sqlite3.Error):  # e.g. "file is not a database"
-                raise StoreError(f"{path}: cannot open the database: {exc}") from exc
-            raise
-        return store
-
-    async def _migrate(self, migrations: Sequence[Sequence[str]], where: str) -> None:
-        async with self._session(write=True):
-            # Read inside the write transaction, so two processes never run one migration twice.
-            current = await self._scalar("PRAGMA user_version")
-            if current > len(migrations):
-                raise StoreError(
-                    f"{where}: the database has schema version {current}, newer than this "
-                    f"smsbot knows ({len(migrations)}); upgrade smsbot or use another database"
-                )
-            for version in range(current + 1, len(migrations) + 1):
-                for statement in migrations[version - 1]:
-                    try:
-                        await self._db.execute(statement)
-                    except sqlite3.Error as exc:
-                        raise StoreError(f"{where}: migration {version} failed: {exc}") from exc
-                # PRAGMA takes no parameters; `version` is an int we computed.
-                await self._db.execute(f"PRAGMA user_version = {int(version)}")
-
-    async def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            await self._db.close()
-
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    @asynccontextmanager
-    async def _session(self, *, write: bool = False) -> AsyncIterator[None]:
-        """Hold the lock; with `write`, run inside one transaction. SQLite errors → StoreError."""
-        if self._closed:
-            raise StoreError("the store is closed")
-        async with self._lock:
-            try:
-                if not write:
-                    yield
-                    return
-                try:
-                    # IMMEDIATE takes the write lock now, so busy_timeout applies here and not
-                    # halfway through, when a read lock cannot be upgraded.
-                    await self._db.execute("BEGIN IMMEDIATE")
-                    yield
-                    await self._db.commit()
-                except BaseException:
-                    # Also on cancellation: the worker thread still ran what was queued, and
-                    # an open transaction would make the next BEGIN fail.
-                    await self._db.rollback()
-                    raise
-            except sqlite3.Error as exc:
-                raise StoreError(f"database error: {exc}") from exc
-
-    async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The first value of one query; the caller holds the session."""
-        rows = list(await self._db.execute_fetchall(sql, params))
-        return rows[0][0] if rows else None
-
-    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        """All rows of one query."""
-        async with self._session():
-            return list(await self._db.execute_fetchall(sql, params))
-
-    async def _change(self, sql: str, params: Sequence[Any]) -> int:
-        """Run one statement (its own transaction, in autocommit); the rows it changed."""
-        async with self._session():
-            cursor = await self._db.execute(sql, params)
-            changed = cursor.rowcount
-            await cursor.close()
-        return changed
-
-    async def schema_version(self) -> int:
-        """The schema version of the database (`PRAGMA user_version`)."""
-        return int((await self._fetch("PRAGMA user_version", ()))[0][0])
+class CoreStore(StoreBase):
+    """Orders, shipments, the tracking cache, the message log and opt-outs."""
 
     # Orders
 
@@ -248,13 +125,13 @@ class Store:
         new ones added (same carrier, tracking number and kind = the same shipment). An import
         never deletes a shipment. A later duplicate of a number in `orders` wins.
         """
-        now = _utc_text(datetime.now(UTC), "now")
+        now = utc_text(datetime.now(UTC), "now")
         order_rows = [
-            (o.number, o.phone, _phone_key(o.phone), o.email, o.postal_code, o.name, o.locale, now)
+            (o.number, o.phone, phone_key(o.phone), o.email, o.postal_code, o.name, o.locale, now)
             for o in orders
         ]
         shipment_rows = [
-            (o.number, s.carrier, s.tracking_number, Leg(s.kind).value, _utc_or_none(s.shipped_at))
+            (o.number, s.carrier, s.tracking_number, Leg(s.kind).value, utc_or_none(s.shipped_at))
             for o in orders
             for s in o.shipments
         ]
@@ -293,7 +170,7 @@ class Store:
 
     async def orders_for_phone(self, phone: str) -> list[Order]:
         """The orders of this phone number (Mexico `+521…` ≡ `+52…`), newest first."""
-        return await self._orders("phone", _phone_key(phone))
+        return await self._orders("phone", phone_key(phone))
 
     async def orders_for_tracking(self, tracking_number: str) -> list[Order]:
         """The orders with a shipment of this (compact) tracking number, newest first."""
@@ -306,7 +183,7 @@ class Store:
             shipments = orders.setdefault(order_id, (fields, []))[1]
             if carrier is not None:
                 shipments.append(
-                    Shipment(carrier, tracking_number, Leg(kind), _time_or_none(shipped_at))
+                    Shipment(carrier, tracking_number, Leg(kind), time_or_none(shipped_at))
                 )
         return [
             Order(number, phone, email, postal_code, name, locale, tuple(shipments))
@@ -321,9 +198,9 @@ class Store:
 
     async def save_tracking(self, result: TrackingResult, checked_at: datetime) -> None:
         """Cache `result` and record its status on every shipment with that carrier and number."""
-        checked = _utc_text(checked_at, "checked_at")
+        checked = utc_text(checked_at, "checked_at")
         last = result.last_event
-        event_at = None if last is None else _utc_text(last.time, "event time", naive_ok=True)
+        event_at = None if last is None else utc_text(last.time, "event time", naive_ok=True)
         eta = None if result.eta is None else result.eta.earliest.isoformat()
         async with self._session(write=True):
             await self._db.execute(
@@ -349,7 +226,7 @@ class Store:
         if not rows:
             return None
         try:
-            return CachedTracking(result_from_json(rows[0][0]), _time(rows[0][1]))
+            return CachedTracking(result_from_json(rows[0][0]), parse_utc(rows[0][1]))
         except ValueError as exc:
             log.warning("ignoring the cached tracking of %s %s: %s", carrier, number, exc)
             return None
@@ -369,7 +246,7 @@ class Store:
         inserted = await self._change(
             """INSERT INTO messages (sid, channel, sender_masked, body, received_at)
                VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING""",
-            (sid, channel, mask(sender), body[:MAX_BODY], _utc_text(received_at, "received_at")),
+            (sid, channel, mask(sender), body[:MAX_BODY], utc_text(received_at, "received_at")),
         )
         return inserted == 1
 
@@ -398,7 +275,7 @@ class Store:
             (max(limit, 0),),
         )
         return [
-            LoggedMessage(sid, channel, sender, intent, reply, latency, _time(received))
+            LoggedMessage(sid, channel, sender, intent, reply, latency, parse_utc(received))
             for sid, channel, sender, intent, reply, latency, received in rows
         ]
 
@@ -411,40 +288,12 @@ class Store:
                VALUES (?, ?, ?, ?)
                ON CONFLICT (phone_key) DO UPDATE SET channel = excluded.channel,
                    opted_out = excluded.opted_out, updated_at = excluded.updated_at""",
-            (_phone_key(phone), channel, int(opted_out), _utc_text(at, "at")),
+            (phone_key(phone), channel, int(opted_out), utc_text(at, "at")),
         )
 
     async def is_opted_out(self, phone: str) -> bool:
         """Whether `phone` has opted out (and not back in)."""
         rows = await self._fetch(
-            "SELECT opted_out FROM opt_outs WHERE phone_key = ?", (_phone_key(phone),)
+            "SELECT opted_out FROM opt_outs WHERE phone_key = ?", (phone_key(phone),)
         )
         return bool(rows and rows[0][0])
-
-
-def _phone_key(phone: str | None) -> str | None:
-    """The form phones are matched on: no channel prefix, Mexico `+521…` as `+52…`."""
-    return canonical(strip_channel(phone)) if phone else None
-
-
-def _utc_text(moment: datetime, what: str, *, naive_ok: bool = False) -> str:
-    if moment.utcoffset() is None:
-        # A carrier's offset-less time is carrier-local (see tracking.CARRIER_LOCAL); any
-        # other naive time has no instant, and guessing its zone would shift it by hours.
-        if not naive_ok:
-            raise ValueError(f"{what} must be a time-zone aware datetime, not {moment!r}")
-        moment = carrier_local(moment)
-    # Fixed precision keeps the text sortable as text.
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def _utc_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else _utc_text(moment, "shipped_at")
-
-
-def _time_or_none(text: str | None) -> datetime | None:
-    return None if text is None else _time(text)
