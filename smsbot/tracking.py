@@ -26,6 +26,7 @@ from smsbot.transport import (
     fetch_token,
     parse_expires_in,
     parse_retry_after,
+    rate_limit_wait,
     read_json,
     send,
 )
@@ -33,6 +34,7 @@ from smsbot.transport import (
 __all__ = [
     "CARRIER_LOCAL",
     "AdapterFactory",
+    "AggregatorAdapter",
     "CarrierAdapter",
     "CarrierConfig",
     "CheckableAdapter",
@@ -52,6 +54,7 @@ __all__ = [
     "parse_expires_in",
     "parse_retry_after",
     "parse_timestamp",
+    "rate_limit_wait",
     "read_json",
     "send",
     "track_each",
@@ -213,6 +216,23 @@ class CarrierAdapter(Protocol):
 
 
 @runtime_checkable
+class AggregatorAdapter(CarrierAdapter, Protocol):
+    """An adapter for many carriers behind one key (EasyPost, AfterShip, Shippo).
+
+    `[routing]` sends carriers without an adapter of their own through one of these.
+    """
+
+    async def track_for(self, carrier: str, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
+        """Track `numbers` of `carrier`, smsbot's name for it ("ontrac", "canada_post").
+
+        The adapter translates the name into its own carrier code (its built-in table,
+        overridden by a `codes` table in its config); results carry `carrier` = the
+        adapter's name and `service_carrier` = the carrier it was asked about.
+        """
+        ...
+
+
+@runtime_checkable
 class CheckableAdapter(Protocol):
     """An adapter that can prove its credentials work (`smsbot check` calls it)."""
 
@@ -276,6 +296,15 @@ class CarrierConfig:
         if not isinstance(value, bool):
             raise self._error(key, f"must be true or false, not {value!r}")
         return value
+
+    def table(self, key: str) -> dict[str, str]:
+        """A table of strings, e.g. `codes = { ontrac = "OnTrac" }`; empty when absent."""
+        value = self.values.get(key, {})
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise self._error(key, f'must be a table of strings ({key} = {{ name = "..." }})')
+        return dict(value)
 
     def base_url(self, default: str) -> str:
         """The API host (scheme and host, optional port), without a trailing slash."""

@@ -46,6 +46,33 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+def rate_limit_wait(headers: httpx.Headers, *, now: float | None = None) -> float | None:
+    """Seconds to wait before the next call, from the rate-limit headers of an answer.
+
+    `Retry-After` first; else `X-RateLimit-Reset` (or `RateLimit-Reset`), a Unix time
+    (AfterShip, Shippo) or, when small, seconds from now. None when no header says.
+    """
+    retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
+    if retry_after is not None:
+        return retry_after
+    reset = headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset")
+    if not reset:
+        return None
+    try:
+        value = float(reset.strip())
+    except ValueError:
+        return None
+    current = time.time() if now is None else now
+    # A Unix time is far beyond any sensible delay; a delay is small.
+    return max(0.0, value - current) if value > 1_000_000_000 else max(0.0, value)
+
+
+def quota_exhausted(headers: httpx.Headers) -> bool:
+    """Whether the answer says no calls are left in this window (`X-RateLimit-Remaining: 0`)."""
+    remaining = headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining")
+    return remaining is not None and remaining.strip() == "0"
+
+
 class RequestBudget:
     """A carrier's request budget: concurrent calls, calls per second, and 429 pauses.
 
@@ -116,9 +143,12 @@ async def send(
         except httpx.TransportError as exc:
             raise CarrierUnavailable(carrier, f"cannot connect ({type(exc).__name__})") from exc
     if response.status_code == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = rate_limit_wait(response.headers)
         budget.pause(retry_after)
         raise CarrierRateLimited(carrier, "rate-limited by the carrier (HTTP 429)", retry_after)
+    if quota_exhausted(response.headers):
+        # This answer is good, but the next call would be refused: wait for the reset.
+        budget.pause(rate_limit_wait(response.headers))
     return response
 
 
@@ -131,7 +161,7 @@ def check_status(response: httpx.Response, carrier: str) -> None:
         log.error("%s refused our credentials (HTTP %d)", carrier, code)
         raise CarrierAuthError(carrier, f"credentials refused (HTTP {code})")
     if code == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = rate_limit_wait(response.headers)
         raise CarrierRateLimited(carrier, "rate-limited by the carrier (HTTP 429)", retry_after)
     if code >= 500:
         raise CarrierUnavailable(carrier, f"server error (HTTP {code})")

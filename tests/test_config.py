@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,5 +120,63 @@ def test_config_path_precedence() -> None:
 def test_defaults_without_sections() -> None:
     settings = settings_from_mapping({})
     assert settings.tracking.reply_deadline_s == 5.0
-    assert settings.bot.verify == "phone"
+    assert settings.bot.verify == "phone_or_postal_code"
     assert settings.twilio.validate_signature is True
+
+
+def test_watch_quiet_hours_and_refresh() -> None:
+    watch = settings_from_mapping(
+        {"watch": {"quiet_hours": "22:30-7:00", "refresh_minutes": {"in_transit": 90}}}
+    ).watch
+    assert watch.quiet_hours == (time(22, 30), time(7, 0))
+    assert watch.refresh_minutes["in_transit"] == 90.0
+    assert watch.refresh_minutes["out_for_delivery"] == 30.0
+    assert settings_from_mapping({"watch": {"quiet_hours": ""}}).watch.quiet_hours is None
+    assert settings_from_mapping({}).watch.quiet_hours == (time(21, 0), time(8, 0))
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"watch": {"quiet_hours": "9pm-8am"}}, "watch.quiet_hours"),
+        ({"watch": {"quiet_hours": "08:00-08:00"}}, "watch.quiet_hours"),
+        ({"watch": {"refresh_minutes": {"in_transt": 5}}}, "watch.refresh_minutes.in_transt"),
+        ({"watch": {"refresh_minutes": {"in_transit": 0}}}, "watch.refresh_minutes.in_transit"),
+        ({"watch": {"proof_carriers": "ups"}}, "watch.proof_carriers"),
+        ({"twilio": {"from_number": "555-0100"}}, "twilio.from_number"),
+        ({"twilio": {"messaging_service_sid": "AB123"}}, "twilio.messaging_service_sid"),
+        ({"twilio": {"api_base_url": "api.twilio.com"}}, "twilio.api_base_url"),
+        ({"escalation": {"webhook_url": "ftp://x"}}, "escalation.webhook_url"),
+        ({"bot": {"max_verify_attempts": 0}}, "bot.max_verify_attempts"),
+        ({"bot": {"verify": "postal"}}, "bot.verify"),
+        ({"routing": {"default": "easypost"}}, "routing.default"),
+        ({"routing": {"carriers": {"ontrac": "shippo"}}}, "routing.carriers.ontrac"),
+        ({"routing": {"carriers": {"OnTrac": "shippo"}}}, "routing.carriers.OnTrac"),
+    ],
+)
+def test_new_sections_name_the_bad_key(data: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping(data, source="smsbot.toml")
+    assert caught.value.key == key
+
+
+def test_routing_to_a_configured_aggregator() -> None:
+    settings = settings_from_mapping(
+        {
+            "carriers": {"easypost": {}, "shippo": {}},
+            "routing": {"default": "easypost", "carriers": {"*": "shippo", "ontrac": "easypost"}},
+        }
+    )
+    assert settings.routing.default == "easypost"
+    assert settings.routing.carriers == {"*": "shippo", "ontrac": "easypost"}
+
+
+def test_webhook_tokens_come_from_the_environment() -> None:
+    settings = settings_from_mapping(
+        {"escalation": {"webhook_url": "https://desk.example/hook"}},
+        environ={"SMSBOT_ESCALATION_TOKEN": "s3cr3t-e", "SMSBOT_ALERTS_TOKEN": "s3cr3t-a"},
+    )
+    assert settings.escalation.token is not None
+    assert settings.escalation.token.reveal() == "s3cr3t-e"
+    assert settings.alerts.token is not None
+    assert "s3cr3t" not in repr(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
@@ -15,6 +16,8 @@ from smsbot.tracking import (
     TokenCache,
     TrackingResult,
     parse_timestamp,
+    rate_limit_wait,
+    send,
     track_each,
 )
 
@@ -78,3 +81,34 @@ async def test_token_cache_one_fetch_under_concurrency_and_refresh_before_expiry
     assert await cache.token() == "t2"
     cache.invalidate("t2")
     assert await cache.token() == "t3"
+
+
+def test_rate_limit_wait_reads_retry_after_then_reset() -> None:
+    now = 1_800_000_000.0
+    assert rate_limit_wait(httpx.Headers({"Retry-After": "12"}), now=now) == 12
+    reset_at = {"X-RateLimit-Reset": str(int(now) + 40)}
+    assert rate_limit_wait(httpx.Headers(reset_at), now=now) == pytest.approx(40)
+    assert rate_limit_wait(httpx.Headers({"RateLimit-Reset": "7"}), now=now) == 7
+    assert rate_limit_wait(httpx.Headers({"X-RateLimit-Reset": "soon"}), now=now) is None
+    assert rate_limit_wait(httpx.Headers(), now=now) is None
+
+
+async def test_send_pauses_on_429_reset_and_on_an_exhausted_quota() -> None:
+    answers = iter(
+        [
+            httpx.Response(200, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "20"}),
+            httpx.Response(429, headers={"X-RateLimit-Reset": "45"}),
+        ]
+    )
+    transport = httpx.MockTransport(lambda request: next(answers))
+    now = [0.0]
+    budget = RequestBudget("x", 1, 1000, clock=lambda: now[0])
+    async with httpx.AsyncClient(transport=transport) as http:
+        response = await send(http, budget, httpx.Request("GET", "https://x.test/"))
+        assert response.status_code == 200  # the good answer is kept...
+        assert budget.paused_for() == pytest.approx(20)  # ...and the next call waits
+        now[0] += 21
+        with pytest.raises(CarrierRateLimited) as caught:
+            await send(http, budget, httpx.Request("GET", "https://x.test/"))
+    assert caught.value.retry_after == pytest.approx(45)
+    assert budget.paused_for() == pytest.approx(45)
