@@ -203,7 +203,7 @@ def track(args: tuple[str, ...], config: str | None, demo: bool) -> None:
     Without CARRIER, the carrier is detected from the number's format.
     """
     from smsbot.detect import carriers_for, compact
-    from smsbot.registry import load_registry
+    from smsbot.services import build_registry
 
     if len(args) > 2:
         raise click.UsageError("give at most a CARRIER and a NUMBER")
@@ -213,6 +213,8 @@ def track(args: tuple[str, ...], config: str | None, demo: bool) -> None:
         names = [args[0].lower()]
     else:
         names = [name for name in carriers_for(number) if name in settings.carriers]
+        if not names and settings.routing.default:
+            names = list(carriers_for(number))[:1]
         if not names:
             raise click.UsageError(
                 f"cannot tell the carrier of {number}; name it: track CARRIER NUMBER"
@@ -222,19 +224,23 @@ def track(args: tuple[str, ...], config: str | None, demo: bool) -> None:
         import httpx
 
         async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
-            registry = load_registry(
-                settings.carriers, http, source=settings.source, environ=settings.environ
-            )
+            registry = build_registry(settings, http)
             for name in names:
-                adapter = registry.get(name)
-                if adapter is None:
-                    raise click.UsageError(f"carrier {name!r} is not enabled in {settings.source}")
+                route = registry.route(name)
+                if route is None:
+                    raise click.UsageError(
+                        f"carrier {name!r} is not enabled in {settings.source}, "
+                        "and no [routing] sends it through an aggregator"
+                    )
+                shown = registry.display_name(name)
+                if route.via is not None:
+                    shown += f" (via {route.adapter.display_name})"
                 try:
-                    results = await adapter.track([number])
+                    results = await registry.track(name, [number])
                 except CarrierError as exc:
-                    click.echo(f"{adapter.display_name}: call failed: {exc}", err=True)
+                    click.echo(f"{shown}: call failed: {exc}", err=True)
                     sys.exit(1)
-                click.echo(describe_result(adapter.display_name, results[number]))
+                click.echo(describe_result(shown, results[number]))
 
     _run(ask())
 
@@ -276,7 +282,8 @@ def describe_result(display_name: str, result: TrackingResult) -> str:
 def carriers(config: str | None, demo: bool) -> None:
     """List the enabled carrier adapters, installed ones, and tracking-number detection."""
     from smsbot.detect import CARRIERS
-    from smsbot.registry import installed_entry_points, load_registry
+    from smsbot.registry import installed_entry_points
+    from smsbot.services import build_registry
 
     settings = _settings(config, demo)
 
@@ -284,16 +291,23 @@ def carriers(config: str | None, demo: bool) -> None:
         import httpx
 
         async with httpx.AsyncClient() as http:
-            registry = load_registry(
-                settings.carriers, http, source=settings.source, environ=settings.environ
-            )
+            registry = build_registry(settings, http)
         click.echo("Enabled carriers:")
         for name, adapter in registry.adapters.items():
             detect = "detected from numbers" if name in CARRIERS else "named in orders only"
             origin = registry.origins[name]
-            click.echo(f"  {name:<12} {adapter.display_name:<12} {origin} ({detect})")
+            route = registry.route(name)
+            routed = f", routed via {route.via}" if route and route.via else ""
+            click.echo(f"  {name:<12} {adapter.display_name:<12} {origin} ({detect}{routed})")
         if not registry.adapters:
             click.echo("  (none: add a [carriers.<name>] table to the configuration)")
+        if registry.routes or registry.default:
+            click.echo("Routing (carrier -> the aggregator that answers for it):")
+            for carrier, via in registry.routes.items():
+                label = "every carrier" if carrier == "*" else carrier
+                click.echo(f"  {label:<24} -> {via}")
+            if registry.default:
+                click.echo(f"  {'any other carrier':<24} -> {registry.default}")
         installed = [
             point for point in installed_entry_points() if point.name not in registry.adapters
         ]
@@ -321,7 +335,7 @@ def check(config: str | None) -> None:
     async def probe() -> None:
         import httpx
 
-        from smsbot.registry import load_registry
+        from smsbot.services import build_registry
 
         store = await Store.open(settings.store.path)
         try:
@@ -332,9 +346,7 @@ def check(config: str | None) -> None:
         finally:
             await store.close()
         async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
-            registry = load_registry(
-                settings.carriers, http, source=settings.source, environ=settings.environ
-            )
+            registry = build_registry(settings, http)
             failed = 0
             for name, adapter in registry.adapters.items():
                 verdict = "adapter loaded"

@@ -179,7 +179,7 @@ class Conversation:
         for match in message.intent.tracking:
             readings.setdefault(match.carrier, match.trackable)
         carriers = list(readings)
-        enabled = [name for name in carriers if self._registry.get(name) is not None]
+        enabled = [name for name in carriers if self._registry.serves(name)]
         if len(enabled) > 1:
             names = [self._registry.display_name(name) for name in enabled]
             return Answer(replies.ask_carrier(number, names, wording), "tracking_number")

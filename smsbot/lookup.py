@@ -174,15 +174,14 @@ class Lookup:
     async def _call(
         self, carrier: str, numbers: list[str], budget_s: float
     ) -> Mapping[str, TrackingResult] | Failure:
-        adapter = self._registry.get(carrier)
-        if adapter is None:
+        if not self._registry.serves(carrier):
             return Failure.NO_ADAPTER
         timeout = min(self._settings.carrier_timeout_s, budget_s)
         if timeout <= 0:
             return Failure.TIMEOUT
         try:
             async with asyncio.timeout(timeout):
-                return await adapter.track(numbers)
+                return await self._registry.track(carrier, numbers)
         except TimeoutError:
             log.warning("%s: no answer within %.1f s", carrier, timeout)
             return Failure.TIMEOUT

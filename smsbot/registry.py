@@ -4,14 +4,17 @@ A `[carriers.<name>]` table enables an adapter, found in this order: `module = "
 the table, else an installed `smsbot.carriers` entry point called `<name>`, else
 `carriers/<name>.py` shipped here. Two sources for one name, a missing `create`, or an
 adapter that breaks the contract stop the start with a message that says which.
+
+`[routing]` sends carriers through an aggregator adapter (EasyPost, AfterShip, Shippo):
+`Registry.track` is the one way to ask about a carrier's numbers, routed or direct.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any
@@ -19,26 +22,99 @@ from typing import Any
 import httpx
 
 from smsbot.errors import AdapterError, ConfigError
-from smsbot.tracking import CarrierAdapter, CarrierConfig
+from smsbot.tracking import AggregatorAdapter, CarrierAdapter, CarrierConfig, TrackingResult
 
 ENTRY_POINT_GROUP = "smsbot.carriers"
 BUILTIN_PACKAGE = "carriers"
 BUILTIN = ("ups", "fedex", "usps", "dhl", "demo")
 
 
+#: How replies name carriers that have no adapter of their own (served through routing).
+CARRIER_NAMES = {
+    "ups": "UPS",
+    "fedex": "FedEx",
+    "usps": "USPS",
+    "dhl": "DHL",
+    "dhl_express": "DHL",
+    "ontrac": "OnTrac",
+    "lasership": "LaserShip",
+    "canada_post": "Canada Post",
+    "royal_mail": "Royal Mail",
+    "australia_post": "Australia Post",
+    "purolator": "Purolator",
+    "amazon": "Amazon",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who answers for a carrier: its own adapter (`via` None) or an aggregator (`via`)."""
+
+    carrier: str
+    adapter: CarrierAdapter
+    via: str | None = None
+
+
 @dataclass(frozen=True)
 class Registry:
-    """The enabled adapters by name, and where each came from."""
+    """The enabled adapters by name, where each came from, and the routes through aggregators.
+
+    `routes` maps a carrier name (or "*", every carrier) to an aggregator's name; `default`
+    is the aggregator for carriers with no adapter of their own.
+    """
 
     adapters: Mapping[str, CarrierAdapter]
     origins: Mapping[str, str]
+    routes: Mapping[str, str] = field(default_factory=dict)
+    default: str | None = None
 
     def get(self, name: str) -> CarrierAdapter | None:
+        """The adapter enabled under `name` (not following routes)."""
         return self.adapters.get(name)
 
+    def route(self, carrier: str) -> Route | None:
+        """Who answers for `carrier`: a route for it, else its own adapter, else the default."""
+        via = self.routes.get(carrier) or self.routes.get("*")
+        if via is not None and via != carrier:
+            return Route(carrier, self.adapters[via], via)
+        adapter = self.adapters.get(carrier)
+        if adapter is not None:
+            return Route(carrier, adapter)
+        if self.default is not None and self.default != carrier:
+            return Route(carrier, self.adapters[self.default], self.default)
+        return None
+
+    def serves(self, carrier: str) -> bool:
+        """Whether some adapter answers for `carrier`."""
+        return self.route(carrier) is not None
+
+    async def track(self, carrier: str, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
+        """Track `numbers` of `carrier` with whoever answers for it.
+
+        A routed answer is filed under `carrier` (the cache and the shipments know it by that
+        name), with `service_carrier` saying which carrier the aggregator reported.
+        Raises KeyError for a carrier nobody serves, and the adapter's `CarrierError`s.
+        """
+        route = self.route(carrier)
+        if route is None:
+            raise KeyError(carrier)
+        if route.via is None:
+            return await route.adapter.track(numbers)
+        aggregator: AggregatorAdapter = route.adapter  # type: ignore[assignment]  # checked at load
+        results = await aggregator.track_for(carrier, numbers)
+        return {
+            number: replace(
+                result, carrier=carrier, service_carrier=result.service_carrier or carrier
+            )
+            for number, result in results.items()
+        }
+
     def display_name(self, name: str) -> str:
+        """How replies name `name`: its adapter's display name, else a known carrier name."""
         adapter = self.adapters.get(name)
-        return adapter.display_name if adapter else name.upper()
+        if adapter is not None:
+            return adapter.display_name
+        return CARRIER_NAMES.get(name, name.replace("_", " ").title())
 
 
 def installed_entry_points() -> list[EntryPoint]:
@@ -53,8 +129,13 @@ def load_registry(
     source: str = "config",
     environ: Mapping[str, str] | None = None,
     installed: Iterable[EntryPoint] | None = None,
+    routes: Mapping[str, str] | None = None,
+    default_route: str | None = None,
 ) -> Registry:
-    """Create one adapter per `[carriers.<name>]` table; raise `AdapterError`/`ConfigError`."""
+    """Create one adapter per `[carriers.<name>]` table; raise `AdapterError`/`ConfigError`.
+
+    `routes` and `default_route` are `[routing]`: each must name an aggregator adapter.
+    """
     points = _index_entry_points(installed_entry_points() if installed is None else installed)
     adapters: dict[str, CarrierAdapter] = {}
     origins: dict[str, str] = {}
@@ -67,7 +148,22 @@ def load_registry(
         )
         adapters[name] = _create(name, module, origin, config, http)
         origins[name] = origin
-    return Registry(adapters, origins)
+    routes = {} if routes is None else dict(routes)
+    targets = [("routing.default", default_route)] + [
+        (f"routing.carriers.{carrier}", via) for carrier, via in routes.items()
+    ]
+    for key, via in targets:
+        if via is None:
+            continue
+        if via not in adapters:
+            raise ConfigError(f"routes to {via!r}, which is not enabled", source=source, key=key)
+        if not isinstance(adapters[via], AggregatorAdapter):
+            raise ConfigError(
+                f"routes to {via!r}, which is not an aggregator (no track_for method)",
+                source=source,
+                key=key,
+            )
+    return Registry(adapters, origins, routes, default_route)
 
 
 def _index_entry_points(points: Iterable[EntryPoint]) -> dict[str, EntryPoint]:

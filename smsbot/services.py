@@ -78,6 +78,18 @@ def warn_if_unsafe(settings: Settings) -> None:
         )
 
 
+def build_registry(settings: Settings, http: httpx.AsyncClient) -> Registry:
+    """The adapters of `[carriers.*]` with the routes of `[routing]`."""
+    return load_registry(
+        settings.carriers,
+        http,
+        source=settings.source,
+        environ=settings.environ,
+        routes=settings.routing.carriers,
+        default_route=settings.routing.default,
+    )
+
+
 @asynccontextmanager
 async def open_services(
     settings: Settings,
@@ -100,9 +112,7 @@ async def open_services(
         async with httpx.AsyncClient(
             transport=transport, headers=headers, timeout=settings.tracking.carrier_timeout_s
         ) as http:
-            registry = load_registry(
-                settings.carriers, http, source=settings.source, environ=settings.environ
-            )
+            registry = build_registry(settings, http)
             lookup = Lookup(registry, store, settings.tracking, clock)
             conversation = Conversation(settings, store, lookup, registry, clock)
             yield Services(settings, store, http, registry, lookup, conversation, signature)

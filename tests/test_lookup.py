@@ -126,7 +126,7 @@ async def test_missing_adapter_and_missing_result(store: Store) -> None:
     lookup = make_lookup(store, Clock(), FakeAdapter("x", drop=True))
     statuses = await lookup.track([Shipment("x", "N1"), Shipment("nope", "N2")])
     assert [s.failure for s in statuses] == [Failure.BAD_RESPONSE, Failure.NO_ADAPTER]
-    assert statuses[1].display_name == "NOPE"
+    assert statuses[1].display_name == "Nope"
 
 
 async def test_fresh_cache_spares_the_carrier_until_ttl(store: Store) -> None:
