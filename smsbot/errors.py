@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the SDK imports this module
+    from smsbot.tracking import TrackingResult
 
 
 class SmsbotError(Exception):
@@ -67,10 +71,16 @@ class AdapterError(SmsbotError):
 
 
 class CarrierError(SmsbotError):
-    """A call to a carrier failed as a whole. `carrier` is the adapter name."""
+    """A call to a carrier failed as a whole. `carrier` is the adapter name.
+
+    `partial` holds the results of the numbers that were answered before the failure, when
+    the adapter asks one number per request (`tracking.track_each` fills it): callers may
+    use them and treat only the other numbers as failed.
+    """
 
     def __init__(self, carrier: str, message: str) -> None:
         self.carrier = carrier
+        self.partial: dict[str, TrackingResult] = {}
         super().__init__(f"{carrier}: {message}")
 
 

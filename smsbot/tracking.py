@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
-from smsbot.errors import ConfigError
+from smsbot.errors import CarrierError, ConfigError
 from smsbot.transport import (
     RequestBudget,
     TokenCache,
@@ -353,17 +353,24 @@ async def track_each(
 
     For carriers that take one number per request. Every call finishes first, so none is
     left running; then the first failure is raised as it is (one `CarrierError` per call,
-    not a group). Unmapped status codes are logged through `unknown`.
+    not a group), carrying the other numbers' results in its `partial`. Unmapped status
+    codes are logged through `unknown`.
     """
     wanted = list(dict.fromkeys(numbers))
     outcomes = await asyncio.gather(
         *(track_one(number) for number in wanted), return_exceptions=True
     )
     results: dict[str, TrackingResult] = {}
+    failure: BaseException | None = None
     for number, outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, BaseException):
-            raise outcome
+            failure = failure or outcome
+            continue
         if unknown is not None:
             unknown.note(outcome)
         results[number] = outcome
+    if failure is not None:
+        if isinstance(failure, CarrierError):
+            failure.partial = results
+        raise failure
     return results

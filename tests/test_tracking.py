@@ -47,9 +47,10 @@ async def test_track_each_finishes_every_call_then_raises_the_failure() -> None:
         return TrackingResult("x", number, Status.IN_TRANSIT)
 
     assert list(await track_each(["A", "A", "B"], one)) == ["A", "B"]
-    with pytest.raises(CarrierUnavailable):
+    with pytest.raises(CarrierUnavailable) as caught:
         await track_each(["A", "BAD", "C"], one)
     assert sorted(finished) == ["A", "A", "B", "C"]  # nothing left running
+    assert sorted(caught.value.partial) == ["A", "C"]  # the answered numbers are kept
 
 
 async def test_budget_pauses_after_rate_limit() -> None:
