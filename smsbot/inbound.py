@@ -29,6 +29,8 @@ class Kind(StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    MORE = "more"  # the last events of the order just answered
+    AGENT = "agent"  # a person, please
     NOISE = "noise"
 
 
@@ -40,15 +42,32 @@ KEYWORDS: dict[str, Kind] = {
     ),
     **dict.fromkeys(("start", "yes", "unstop"), Kind.OPT_IN),
     **dict.fromkeys(("help", "info", "ayuda"), Kind.HELP),
+    **dict.fromkeys(("more", "mas"), Kind.MORE),
+    **dict.fromkeys(
+        ("agent", "human", "representative", "agente", "humano", "persona", "representante"),
+        Kind.AGENT,
+    ),
 }
+
+#: The WhatsApp sandbox's opt-in message, "join <two-words>": noise, answered with the hint.
+_SANDBOX_JOIN = re.compile(r"join\s+[a-z]+(?:-[a-z]+)+")
 
 _QUESTION_WORDS = re.compile(
     r"\b(where|order|package|parcel|shipment|track|tracking|status|delivery|deliver|stuff|"
     r"donde|pedido|paquete|envio|orden|rastreo|llega)\b"
 )
 _SPANISH_WORDS = re.compile(
-    r"\b(donde|esta|pedido|paquete|envio|orden|ayuda|mi|hola|gracias|cuando|llega|rastreo)\b"
+    r"\b(donde|esta|pedido|paquete|envio|orden|ayuda|mi|hola|gracias|cuando|llega|rastreo|"
+    r"mas|agente|humano|persona|representante)\b"
 )
+_ENGLISH_WORDS = re.compile(
+    r"\b(where|is|my|order|package|parcel|help|hello|hi|thanks|when|track|tracking|the|"
+    r"agent|human|representative)\b"
+)
+#: The first word of a message that names an order number rather than a postal code.
+_ORDER_WORDS = frozenset({"order", "pedido", "orden", "no", "no.", "number", "numero"})
+#: A postal code as people type one: 3 to 10 letters and digits (2+ digits), spaces, dashes.
+_POSTAL_SHAPE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|[ -](?=[A-Za-z0-9])){2,11}")
 _ORDER_CUE = re.compile(r"(?:\b(?:order|pedido|orden|no\.?|number|numero)\s*#?\s*)$")
 
 
@@ -69,7 +88,9 @@ class Inbound:
     sender: str | None
     body: str
     intent: Intent
-    language_hint: str | None  # "es" when the text reads as Spanish
+    language_hint: str | None  # "es" or "en" when the text reads as one of them
+    choice: int | None = None  # a bare 1 or 2-digit number: a menu choice, if a menu is open
+    postal: str | None = None  # the body normalized as a postal code, when it can be one
 
 
 def parse_inbound(
@@ -87,6 +108,8 @@ def parse_inbound(
         body=body,
         intent=classify(body, order_pattern),
         language_hint=language_of(body),
+        choice=int(body) if re.fullmatch(r"[0-9]{1,2}", body) else None,
+        postal=postal_answer(body),
     )
 
 
@@ -107,6 +130,8 @@ def classify(body: str, order_pattern: re.Pattern[str]) -> Intent:
     keyword = KEYWORDS.get(folded.rstrip(".!? "))
     if keyword is not None:
         return Intent(keyword)
+    if _SANDBOX_JOIN.fullmatch(folded):
+        return Intent(Kind.NOISE)
     found = find_tracking_numbers(body)
     if found:
         number = found[0].number
@@ -145,7 +170,41 @@ def find_order_number(body: str, pattern: re.Pattern[str]) -> str | None:
 
 
 def language_of(body: str) -> str | None:
-    """ "es" when the text has Spanish cues (ñ, ¿, ¡, or common words), else None."""
+    """ "es" for Spanish cues (ñ, ¿, ¡, common words), "en" for English words, else None."""
     if any(ch in body for ch in "ñÑ¿¡"):
         return "es"
-    return "es" if _SPANISH_WORDS.search(fold(body)) else None
+    folded = fold(body)
+    if _SPANISH_WORDS.search(folded):
+        return "es"
+    return "en" if _ENGLISH_WORDS.search(folded) else None
+
+
+def postal_answer(body: str) -> str | None:
+    """`body` as a postal code in compare form (upper case, no spaces or dashes), or None.
+
+    Only a short body that could be a postal code counts: "11201", "11201-1234",
+    "SW1A 1AA", "k1a0b1"; not "order 1002" (an order number) nor words.
+    """
+    text = body.strip()
+    words = fold(text).split()
+    if not _POSTAL_SHAPE.fullmatch(text) or (words and words[0] in _ORDER_WORDS):
+        return None
+    compact = re.sub(r"[ -]", "", text).upper()
+    if not 3 <= len(compact) <= 10 or sum(ch.isdigit() for ch in compact) < 2:
+        return None
+    return compact
+
+
+def same_postal_code(answer: str, stored: str | None) -> bool:
+    """Whether a customer's `answer` (from `postal_answer`) is the order's postal code.
+
+    Case, spaces and dashes never matter (UK "SW1A 1AA" = "sw1a1aa", Canada "K1A 0B1" =
+    "K1A0B1"); a US ZIP matches its ZIP+4 either way round ("11201" = "11201-1234").
+    """
+    if not stored:
+        return False
+    expected = postal_answer(stored) or re.sub(r"[ -]", "", stored).upper()
+    if answer == expected:
+        return True
+    zips = [code for code in (answer, expected) if code.isdigit() and len(code) in (5, 9)]
+    return len(zips) == 2 and answer[:5] == expected[:5]

@@ -5,6 +5,7 @@ The tables below are the wording; merchants may edit them. Our own text stays GS
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -109,6 +110,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rate_limited": "You've sent a lot of messages. Please wait a few minutes and try again.",
         "unavailable": "Sorry, something went wrong on our side. "
         "Please try again in a few minutes.",
+        # verification, limits, menus, MORE, a person
+        "ask_postal_code": "To protect your privacy, please reply with the delivery ZIP or "
+        "postal code of order {order}.",
+        "wrong_postal_code": "That doesn't match order {order}. Please reply with its delivery "
+        "ZIP or postal code. Tries left: {left}.",
+        "locked_out": "Too many wrong answers. For security, order lookups from this number "
+        "are paused for {minutes} min. Reply HELP for support.",
+        "lookup_limited": "You've checked a lot of orders. Please try again in an hour.",
+        "menu": "You have {count} open orders. Reply {choices}.",
+        "menu_item": "{n} for #{order}",
+        "menu_item_many": "{n} for #{order} ({packages} packages)",
+        "menu_join": ", ",
+        "history": "Order {order} updates: {items}",
+        "history_package": "{n}) {carrier}: {events}",
+        "history_event": "{when}, {place}: {text}.",
+        "history_event_noplace": "{when}: {text}.",
+        "history_when": "{day} {time}",
+        "history_none": "{phrase}.",
+        "more_without_order": "Text your order number first (like 1001), then MORE for its "
+        "latest updates.",
+        "escalated": "Thanks! A person from {brand} will text you back soon.",
+        "escalation_unavailable": "To reach a person, please contact {contact}.",
     },
     "es": {
         "order": "Pedido {order}: {body}",
@@ -196,6 +219,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rate_limited": "Has enviado muchos mensajes. Espera unos minutos y vuelve a intentarlo.",
         "unavailable": "Lo sentimos, algo ha fallado de nuestro lado. "
         "Vuelve a intentarlo en unos minutos.",
+        # "C.P." for "código postal", whose ó would force UCS-2 (70-character segments)
+        "ask_postal_code": "Para proteger tus datos, responde con el C.P. de entrega "
+        "del pedido {order}.",
+        "wrong_postal_code": "Eso no coincide con el pedido {order}. Responde con su C.P. "
+        "de entrega. Intentos restantes: {left}.",
+        "locked_out": "Demasiados intentos fallidos. Por seguridad, pausamos las consultas "
+        "desde este teléfono durante {minutes} min. Responde AYUDA para soporte.",
+        "lookup_limited": "Has hecho muchas consultas. Vuelve a intentarlo en una hora.",
+        "menu": "Tienes {count} pedidos en curso. Responde {choices}.",
+        "menu_item": "{n} para el #{order}",
+        "menu_item_many": "{n} para el #{order} ({packages} paquetes)",
+        "menu_join": ", ",
+        "history": "Pedido {order}, novedades: {items}",
+        "history_package": "{n}) {carrier}: {events}",
+        "history_event": "{when}, {place}: {text}.",
+        "history_event_noplace": "{when}: {text}.",
+        "history_when": "{day} {time}",
+        "history_none": "{phrase}.",
+        "more_without_order": "Primero escribe tu pedido (por ejemplo 1001) y luego MORE "
+        "para ver sus novedades.",
+        "escalated": "Gracias. Una persona de {brand} te va a escribir pronto.",
+        "escalation_unavailable": "Para hablar con una persona, contacta a {contact}.",
     },
 }
 
@@ -649,3 +694,106 @@ def rate_limited(w: Wording) -> str:
 def unavailable(w: Wording) -> str:
     """Something failed inside the bot."""
     return _t(w, "unavailable")
+
+
+def ask_postal_code(order_number: str, w: Wording) -> str:
+    """The verification question: the same words whether or not the order exists."""
+    return _t(w, "ask_postal_code", order=to_gsm7(order_number))
+
+
+def wrong_postal_code(order_number: str, tries_left: int, w: Wording) -> str:
+    """A wrong postal code, asked again: the same words whether or not the order exists."""
+    return _t(w, "wrong_postal_code", order=to_gsm7(order_number), left=tries_left)
+
+
+def locked_out(lockout_s: float, w: Wording) -> str:
+    """The one message a sender gets when too many wrong answers pause their lookups."""
+    return _t(w, "locked_out", minutes=max(1, math.ceil(lockout_s / 60)))
+
+
+def lookup_limited(w: Wording) -> str:
+    """The one notice a sender gets when over the lookups-per-hour limit."""
+    return _t(w, "lookup_limited")
+
+
+def open_orders_menu(orders: Sequence[tuple[str, int]], w: Wording) -> tuple[str, int]:
+    """A numbered menu of (order number, packages): the text and how many orders it lists.
+
+    As many orders as fit in `w.max_segments`, at least one.
+    """
+    items = [
+        _t(w, "menu_item_many" if packages > 1 else "menu_item", n=n, order=to_gsm7(number),
+           packages=packages)
+        for n, (number, packages) in enumerate(orders, 1)
+    ]  # fmt: skip
+    for count in range(len(items), 1, -1):
+        choices = _t(w, "menu_join").join(items[:count])
+        text = _t(w, "menu", count=len(orders), choices=choices)
+        if segment_count(text) <= w.max_segments:
+            return text, count
+    return _t(w, "menu", count=len(orders), choices=items[0] if items else ""), min(1, len(items))
+
+
+def _history_events(package: PackageStatus, count: int, w: Wording) -> str:
+    result = package.result
+    if result is None or package.failure is Failure.NO_ADAPTER or not result.events:
+        if package.failure is Failure.NO_ADAPTER:
+            phrase = _t(w, "c_no_adapter")
+        elif result is None:
+            phrase = _t(w, "c_failed")
+        else:
+            phrase = _compact(result, w, short=True)
+        return _t(w, "history_none", phrase=phrase)
+    lines = []
+    for event in list(reversed(result.events))[:count]:
+        local = _wall_clock(event.time, w)
+        when = _t(w, "history_when", day=format_day(local.date(), w), time=format_time(local, w))
+        text = _clean(event.description) or STATUS_PHRASES[_lang(w)][event.status]
+        place = _clean(event.location)
+        if place:
+            lines.append(_t(w, "history_event", when=when, place=place, text=text))
+        else:
+            lines.append(_t(w, "history_event_noplace", when=when, text=text))
+    return " ".join(lines)
+
+
+def order_history(order_number: str, packages: Sequence[PackageStatus], w: Wording) -> str:
+    """MORE: the newest events of each package, newest first, within `w.max_segments`.
+
+    Every package gets its newest event before any gets a second one.
+    """
+    order = to_gsm7(order_number)
+    most = max((len(p.result.events) if p.result else 0 for p in packages), default=0)
+
+    def render(count: int) -> str:
+        if len(packages) == 1:
+            return _t(w, "history", order=order, items=_history_events(packages[0], count, w))
+        parts = [
+            _t(w, "history_package", n=n, carrier=_carrier(package),
+               events=_history_events(package, count, w))
+            for n, package in enumerate(packages, 1)
+        ]  # fmt: skip
+        return _t(w, "history", order=order, items=" ".join(parts))
+
+    best = render(1)
+    for count in range(2, most + 1):
+        text = render(count)
+        if segment_count(text) > w.max_segments:
+            break
+        best = text
+    return best if segment_count(best) <= w.max_segments else truncate(best, w.max_segments)
+
+
+def more_without_order(w: Wording) -> str:
+    """MORE with no recent answer to continue."""
+    return _t(w, "more_without_order")
+
+
+def escalated(brand: str, w: Wording) -> str:
+    """AGENT: the merchant's helpdesk has the request."""
+    return _t(w, "escalated", brand=to_gsm7(brand))
+
+
+def escalation_unavailable(support_contact: str, w: Wording) -> str:
+    """AGENT without a working escalation webhook: how to reach a person."""
+    return _t(w, "escalation_unavailable", contact=to_gsm7(support_contact))

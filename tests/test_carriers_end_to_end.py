@@ -119,6 +119,10 @@ path = "{tmp_path / "bot.db"}"
 brand = "Acme Outfitters"
 support_contact = "help@acme.example"
 timezone = "America/New_York"
+# One stranger texts all eight orders within seconds: above the default limits (6 messages
+# a minute; bare numbers after the postal-code question count as wrong answers).
+max_messages_per_minute = 60
+max_verify_attempts = 20
 {carriers}""",
         encoding="utf-8",
     )

@@ -7,7 +7,15 @@ import re
 import pytest
 
 from smsbot.config import DEFAULT_ORDER_PATTERN
-from smsbot.inbound import Channel, Kind, classify, language_of, parse_inbound
+from smsbot.inbound import (
+    Channel,
+    Kind,
+    classify,
+    language_of,
+    parse_inbound,
+    postal_answer,
+    same_postal_code,
+)
 
 PATTERN = re.compile(DEFAULT_ORDER_PATTERN)
 
@@ -104,10 +112,76 @@ def test_national_sender_uses_default_region() -> None:
 def test_language_hint() -> None:
     assert language_of("¿dónde está mi pedido?") == "es"
     assert language_of("pedido 1001") == "es"
-    assert language_of("where is my order") is None
+    assert language_of("where is my order") == "en"
+    assert language_of("1001") is None
 
 
 def test_custom_order_pattern() -> None:
     pattern = re.compile(r"\bSO\d{5}\b")
     assert classify("status of SO12345", pattern).value == "SO12345"
     assert classify("status of 12345", pattern).kind is Kind.QUESTION
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("MORE", Kind.MORE),
+        ("más", Kind.MORE),
+        ("agent", Kind.AGENT),
+        ("Human!", Kind.AGENT),
+        ("REPRESENTATIVE", Kind.AGENT),
+        ("agente", Kind.AGENT),
+        ("join shiny-rabbit", Kind.NOISE),
+        ("Join two-words-three", Kind.NOISE),
+    ],
+)
+def test_more_agent_and_sandbox_join(body: str, kind: Kind) -> None:
+    assert classify(body, PATTERN).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("body", "postal"),
+    [
+        ("11201", "11201"),
+        (" 11201-1234 ", "112011234"),
+        ("SW1A 1AA", "SW1A1AA"),
+        ("k1a 0b1", "K1A0B1"),
+        ("1234 AB", "1234AB"),
+        ("order 1002", None),
+        ("#1002", None),
+        ("hello", None),
+        ("7", None),
+        ("1Z5R89390357567127", None),
+    ],
+)
+def test_postal_answers(body: str, postal: str | None) -> None:
+    assert postal_answer(body) == postal
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "same"),
+    [
+        ("11201", "11201", True),
+        ("11201", "11201-1234", True),
+        ("112011234", "11201", True),
+        ("SW1A1AA", "sw1a 1aa", True),
+        ("K1A0B1", "K1A 0B1", True),
+        ("11202", "11201", False),
+        ("1120", "11201", False),
+        ("11201", None, False),
+        ("11201", "", False),
+    ],
+)
+def test_same_postal_code(typed: str, stored: str | None, same: bool) -> None:
+    assert same_postal_code(typed, stored) is same
+
+
+def test_menu_choice_is_a_bare_small_number() -> None:
+    def choice(body: str) -> int | None:
+        form = {"From": "+12025550123", "Body": body}
+        return parse_inbound(form, default_region="US", order_pattern=PATTERN).choice
+
+    assert choice("1") == 1
+    assert choice(" 12 ") == 12
+    assert choice("123") is None
+    assert choice("#1") is None

@@ -695,3 +695,78 @@ def test_display_name(carrier: str, shown: str) -> None:
 def test_wording_needs_a_segment() -> None:
     with pytest.raises(ValueError, match="max_segments"):
         Wording("en", NEW_YORK, NOW, max_segments=0)
+
+
+# -- verification, menus, MORE, a person
+
+
+def test_new_conversation_sentences_are_gsm7_and_one_segment() -> None:
+    for language in replies.LANGUAGES:
+        w = wording(language)
+        for text in (
+            replies.ask_postal_code("SO-2024-00077", w),
+            replies.wrong_postal_code("SO-2024-00077", 2, w),
+            replies.locked_out(3600, w),
+            replies.lookup_limited(w),
+            replies.more_without_order(w),
+            replies.escalated("Acme Outfitters", w),
+            replies.escalation_unavailable("help@acme.example", w),
+            replies.open_orders_menu([("1001", 2), ("1007", 1)], w)[0],
+        ):
+            assert is_gsm7(text), text
+            assert segment_count(text) == 1, text
+
+
+def test_lockout_names_its_minutes() -> None:
+    assert "paused for 90 min." in replies.locked_out(5400, wording())
+    assert "durante 1 min." in replies.locked_out(1, wording("es"))
+
+
+def test_menu_of_open_orders() -> None:
+    text, listed = replies.open_orders_menu([("1001", 2), ("1007", 1)], wording())
+    assert text == "You have 2 open orders. Reply 1 for #1001 (2 packages), 2 for #1007."
+    assert listed == 2
+    many = [(f"A-{n:06d}", 3) for n in range(40)]
+    text, listed = replies.open_orders_menu(many, wording(max_segments=1))
+    assert segment_count(text) == 1 and 1 < listed < 40
+    assert text.startswith("You have 40 open orders. Reply 1 for #A-000000 (3 packages), ")
+
+
+def test_history_newest_first_in_the_merchant_zone() -> None:
+    moving = Status.IN_TRANSIT
+    events = (
+        Event(datetime(2026, 11, 23, 14, 5, tzinfo=UTC), moving, "Picked up", "", "Columbus, OH"),
+        Event(datetime(2026, 11, 24, 13, 30, tzinfo=UTC), moving, "Departed facility", "", None),
+    )
+    text = replies.order_history(
+        "1001", [package(result(Status.IN_TRANSIT, events=events))], wording()
+    )
+    assert text == (
+        "Order 1001 updates: Tue Nov 24 8:30 AM: Departed facility. "
+        "Mon Nov 23 9:05 AM, Columbus, OH: Picked up."
+    )
+
+
+def test_history_without_events_or_answer() -> None:
+    failed = PackageStatus(Shipment("ups", NUMBER), "UPS", None, None, Failure.TIMEOUT)
+    quiet = package(result(Status.LABEL_CREATED))
+    text = replies.order_history("1001", [failed, quiet], wording())
+    assert text == (
+        "Order 1001 updates: 1) UPS: Not answering right now, try again soon. "
+        "2) UPS: Label created."
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_history_of_a_long_story_fits_the_budget(language: str) -> None:
+    start = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    events = tuple(
+        Event(
+            start + timedelta(hours=n), Status.IN_TRANSIT, f"Arrived at hub {n}", "", "Memphis, TN"
+        )
+        for n in range(40)
+    )
+    parcels = [package(result(Status.IN_TRANSIT, events=events)) for _ in range(2)]
+    text = replies.order_history("1001", parcels, wording(language, max_segments=2))
+    assert segment_count(text) <= 2
+    assert "Arrived at hub 39" in text and "Arrived at hub 0." not in text

@@ -1,0 +1,94 @@
+"""AGENT / HUMAN: hand a conversation to a person by POSTing it to the merchant's webhook.
+
+The payload carries the customer's full number (the helpdesk must text them back); logs
+never do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from smsbot.config import EscalationSettings
+from smsbot.phones import mask
+from smsbot.store.base import utc_text
+from smsbot.store.conversation import SenderMessage
+
+log = logging.getLogger("smsbot.escalation")
+
+#: Longest wait for the helpdesk: the customer's reply waits for it.
+TIMEOUT_S = 3.0
+#: How many of the sender's latest messages the payload carries.
+RECENT_MESSAGES = 5
+
+
+@dataclass(frozen=True)
+class EscalationRequest:
+    """Who wants a person, about which order, and what they said lately."""
+
+    channel: str  # "sms" | "whatsapp"
+    sender: str  # E.164, or the address as Twilio sent it when it is not a number
+    address: str  # `From` as Twilio sent it (with `whatsapp:`), to reply on the same channel
+    order: str | None  # the order the conversation is about, when known
+    verified: bool  # whether the sender was verified for `order`
+    language: str
+    at: datetime
+    messages: Sequence[SenderMessage] = ()
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body: stable keys, times in UTC ISO-8601."""
+        return {
+            "type": "escalation",
+            "channel": self.channel,
+            "sender": self.sender,
+            "address": self.address,
+            "order": self.order,
+            "verified": self.verified,
+            "language": self.language,
+            "at": utc_text(self.at, "at"),
+            "messages": [
+                {"at": utc_text(m.received_at, "received_at"), "body": m.body, "reply": m.reply}
+                for m in self.messages
+            ],
+        }
+
+
+class Escalation:
+    """Posts escalations to `escalation.webhook_url` through the shared HTTP client."""
+
+    def __init__(self, settings: EscalationSettings, http: httpx.AsyncClient | None) -> None:
+        self._settings = settings
+        self._http = http
+
+    @property
+    def configured(self) -> bool:
+        """Whether there is a webhook to post to."""
+        return bool(self._settings.webhook_url) and self._http is not None
+
+    async def send(self, request: EscalationRequest, *, timeout_s: float = TIMEOUT_S) -> bool:
+        """POST `request`; True when the webhook took it (2xx). Never raises."""
+        url = self._settings.webhook_url
+        if not url or self._http is None:
+            return False
+        headers = {}
+        if self._settings.token is not None:
+            headers["Authorization"] = f"Bearer {self._settings.token.reveal()}"
+        try:
+            response = await self._http.post(
+                url, json=request.payload(), headers=headers, timeout=timeout_s
+            )
+        except httpx.HTTPError as exc:
+            log.warning("escalation for %s failed: %s", mask(request.sender), type(exc).__name__)
+            return False
+        if not response.is_success:
+            log.warning(
+                "escalation for %s refused: HTTP %d", mask(request.sender), response.status_code
+            )
+            return False
+        log.info("escalated %s to a person", mask(request.sender))
+        return True

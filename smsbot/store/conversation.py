@@ -1,0 +1,282 @@
+"""Conversation state: sessions, verification attempts and lockouts, verified pairs, limits.
+
+Migration 2 (`SCHEMA`). Keys are `phone_key`s of the sender (see `sender_key`): sessions are
+per channel and sender; verification and limits are per sender, on every channel at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from smsbot.store.base import StoreBase, parse_utc, phone_key, time_or_none, utc_text
+
+#: Migration 2: the tables of this module, and the sender's key on the message log.
+SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE sessions (
+        channel TEXT NOT NULL, sender_key TEXT NOT NULL, language TEXT, menu TEXT,
+        pending_order TEXT, last_order TEXT, expires_at TEXT NOT NULL, hint_at TEXT,
+        PRIMARY KEY (channel, sender_key))""",
+    """CREATE TABLE verify_attempts (
+        sender_key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, first_at TEXT NOT NULL,
+        locked_until TEXT)""",
+    """CREATE TABLE verified_orders (
+        sender_key TEXT NOT NULL, order_number TEXT NOT NULL, expires_at TEXT NOT NULL,
+        PRIMARY KEY (sender_key, order_number))""",
+    """CREATE TABLE rate_windows (
+        sender_key TEXT NOT NULL, kind TEXT NOT NULL, started_at TEXT NOT NULL,
+        hits INTEGER NOT NULL, noticed INTEGER NOT NULL, PRIMARY KEY (sender_key, kind))""",
+    # The message log keeps senders masked; escalations need "this sender's last messages".
+    "ALTER TABLE messages ADD COLUMN phone_key TEXT",
+    "CREATE INDEX messages_phone_key ON messages (phone_key, received_at)",
+)
+
+#: What a postal-code answer is logged as, instead of the code itself.
+REDACTED = "[postal code]"
+
+
+def sender_key(sender: str | None, address: str) -> str:
+    """The key state is kept under: the phone's `phone_key`, else the raw address as sent.
+
+    A sender whose `From` is not a phone number (`client:bob`, empty) still gets limits.
+    """
+    key = phone_key(sender)
+    return key if key else "address:" + address.strip().lower()[:64]
+
+
+@dataclass(frozen=True)
+class Session:
+    """The context of a conversation; everything but `hint_at` expires together."""
+
+    language: str | None = None
+    menu: tuple[str, ...] = ()  # order numbers, in the order the menu listed them
+    pending_order: str | None = None  # the order number a postal-code question is about
+    last_order: str | None = None  # the order last answered (MORE, follow-ups)
+    hint_at: datetime | None = None  # when the usage hint was last sent
+
+
+class Verdict(StrEnum):
+    """A rate limit's answer for one more hit."""
+
+    ALLOWED = "allowed"
+    NOTICE = "notice"  # the first hit over the limit: say so once
+    SILENT = "silent"  # over the limit and already told: answer nothing
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """After one more wrong postal code: attempts so far, or the end of a new lockout."""
+
+    attempts: int
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class SenderMessage:
+    """One logged message of a sender (bodies of postal-code answers are redacted)."""
+
+    received_at: datetime
+    body: str
+    reply: str | None
+
+
+class ConversationStore(StoreBase):
+    """Sessions, verification, verified (sender, order) pairs and per-sender rate limits."""
+
+    # Sessions
+
+    async def session(self, channel: str, key: str, now: datetime) -> Session:
+        """The sender's session; its context reads as empty once it has expired."""
+        rows = await self._fetch(
+            """SELECT language, menu, pending_order, last_order, expires_at, hint_at
+               FROM sessions WHERE channel = ? AND sender_key = ?""",
+            (channel, key),
+        )
+        if not rows:
+            return Session()
+        language, menu, pending, last, expires_at, hint_at = rows[0]
+        hint = time_or_none(hint_at)
+        if parse_utc(expires_at) <= now:
+            return Session(hint_at=hint)
+        numbers = tuple(str(number) for number in json.loads(menu)) if menu else ()
+        return Session(language, numbers, pending, last, hint)
+
+    async def save_session(
+        self, channel: str, key: str, session: Session, now: datetime, ttl_s: float
+    ) -> None:
+        """Store `session`; its context expires `ttl_s` after `now`."""
+        expires = utc_text(now + timedelta(seconds=ttl_s), "expires_at")
+        hint = None if session.hint_at is None else utc_text(session.hint_at, "hint_at")
+        menu = json.dumps(list(session.menu)) if session.menu else None
+        await self._change(
+            """INSERT INTO sessions (channel, sender_key, language, menu, pending_order,
+                   last_order, expires_at, hint_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (channel, sender_key) DO UPDATE SET language = excluded.language,
+                   menu = excluded.menu, pending_order = excluded.pending_order,
+                   last_order = excluded.last_order, expires_at = excluded.expires_at,
+                   hint_at = excluded.hint_at""",
+            (channel, key, session.language, menu, session.pending_order, session.last_order,
+             expires, hint),
+        )  # fmt: skip
+
+    async def forget_expired(self, now: datetime, *, hint_window_s: float, lockout_s: float) -> int:
+        """Delete state nobody can use any more; the number of rows deleted."""
+        at = utc_text(now, "now")
+        hint_cutoff = utc_text(now - timedelta(seconds=hint_window_s), "cutoff")
+        attempts_cutoff = utc_text(now - timedelta(seconds=lockout_s), "cutoff")
+        deleted = 0
+        async with self._session(write=True):
+            for sql, params in (
+                (
+                    """DELETE FROM sessions WHERE expires_at <= ?
+                       AND (hint_at IS NULL OR hint_at <= ?)""",
+                    (at, hint_cutoff),
+                ),
+                ("DELETE FROM verified_orders WHERE expires_at <= ?", (at,)),
+                (
+                    """DELETE FROM verify_attempts WHERE locked_until <= ?
+                       OR (locked_until IS NULL AND first_at <= ?)""",
+                    (at, attempts_cutoff),
+                ),
+            ):
+                cursor = await self._db.execute(sql, params)
+                deleted += cursor.rowcount
+                await cursor.close()
+        return deleted
+
+    # Verification
+
+    async def locked_until(self, key: str, now: datetime) -> datetime | None:
+        """The end of the sender's lockout, or None when they are not locked out."""
+        rows = await self._fetch(
+            "SELECT locked_until FROM verify_attempts WHERE sender_key = ?", (key,)
+        )
+        until = time_or_none(rows[0][0]) if rows else None
+        return until if until is not None and until > now else None
+
+    async def record_wrong_answer(
+        self, key: str, now: datetime, *, max_attempts: int, lockout_s: float
+    ) -> WrongAnswer:
+        """Count one wrong postal code; the `max_attempts`-th locks the sender out.
+
+        Wrong answers are counted for `lockout_s` from the first one, then forgotten; a
+        right answer does not reset them (knowing one code must not buy more guesses).
+        """
+        async with self._session(write=True):
+            rows = list(
+                await self._db.execute_fetchall(
+                    "SELECT attempts, first_at FROM verify_attempts WHERE sender_key = ?",
+                    (key,),
+                )
+            )
+            attempts = 0
+            first = now
+            if rows and parse_utc(rows[0][1]) + timedelta(seconds=lockout_s) > now:
+                attempts, first = int(rows[0][0]), parse_utc(rows[0][1])
+            attempts += 1
+            locked = now + timedelta(seconds=lockout_s) if attempts >= max_attempts else None
+            await self._db.execute(
+                """INSERT INTO verify_attempts (sender_key, attempts, first_at, locked_until)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (sender_key) DO UPDATE SET attempts = excluded.attempts,
+                       first_at = excluded.first_at, locked_until = excluded.locked_until""",
+                (
+                    key,
+                    0 if locked else attempts,
+                    utc_text(now if locked else first, "first_at"),
+                    None if locked is None else utc_text(locked, "locked_until"),
+                ),
+            )
+        return WrongAnswer(attempts, locked)
+
+    async def remember_verified(self, key: str, order_number: str, until: datetime) -> None:
+        """Remember that this sender proved they may see `order_number`, until `until`."""
+        await self._change(
+            """INSERT INTO verified_orders (sender_key, order_number, expires_at)
+               VALUES (?, ?, ?) ON CONFLICT (sender_key, order_number)
+               DO UPDATE SET expires_at = excluded.expires_at""",
+            (key, order_number, utc_text(until, "until")),
+        )
+
+    async def is_verified(self, key: str, order_number: str, now: datetime) -> bool:
+        """Whether this sender is (still) verified for `order_number`."""
+        rows = await self._fetch(
+            """SELECT 1 FROM verified_orders
+               WHERE sender_key = ? AND order_number = ? AND expires_at > ?""",
+            (key, order_number, utc_text(now, "now")),
+        )
+        return bool(rows)
+
+    # Rate limits
+
+    async def hit_limit(
+        self, key: str, kind: str, now: datetime, *, limit: int, window_s: float
+    ) -> Verdict:
+        """Count one hit of `kind` for the sender in its window (which starts at the first hit).
+
+        Atomic across processes: one IMMEDIATE transaction reads and writes the counter.
+        """
+        async with self._session(write=True):
+            rows = list(
+                await self._db.execute_fetchall(
+                    """SELECT started_at, hits, noticed FROM rate_windows
+                       WHERE sender_key = ? AND kind = ?""",
+                    (key, kind),
+                )
+            )
+            started, hits, noticed = now, 0, False
+            if rows and parse_utc(rows[0][0]) + timedelta(seconds=window_s) > now:
+                started, hits, noticed = parse_utc(rows[0][0]), int(rows[0][1]), bool(rows[0][2])
+            hits += 1
+            verdict = Verdict.ALLOWED
+            if hits > limit:
+                verdict = Verdict.SILENT if noticed else Verdict.NOTICE
+                noticed = True
+            await self._db.execute(
+                """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (sender_key, kind) DO UPDATE SET started_at = excluded.started_at,
+                       hits = excluded.hits, noticed = excluded.noticed""",
+                (key, kind, utc_text(started, "started_at"), hits, int(noticed)),
+            )
+        return verdict
+
+    # The message log, by sender
+
+    async def tag_message(self, sid: str, key: str) -> None:
+        """Record whose message `sid` is (the log itself keeps only the masked number)."""
+        await self._change("UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid))
+
+    async def redact_message(self, sid: str) -> None:
+        """Replace a logged body that was a postal-code answer: never keep it in clear."""
+        await self._change("UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, sid))
+
+    async def sender_messages(self, key: str, limit: int) -> list[SenderMessage]:
+        """The sender's newest `limit` logged messages, oldest first."""
+        rows = await self._fetch(
+            """SELECT received_at, body, reply FROM messages WHERE phone_key = ?
+               ORDER BY received_at DESC, rowid DESC LIMIT ?""",
+            (key, max(limit, 0)),
+        )
+        return [SenderMessage(parse_utc(at), body, reply) for at, body, reply in reversed(rows)]
+
+    # Orders by phone, with their last known status
+
+    async def open_orders(self, phone: str) -> list[tuple[str, int]]:
+        """(number, shipments) of the phone's open orders, newest first.
+
+        Open: at least one shipment whose last status the bot saw is not `delivered`
+        (never looked up counts as open). Orders without shipments are not listed.
+        """
+        rows = await self._fetch(
+            """SELECT o.number, count(s.id) FROM orders AS o
+               JOIN shipments AS s ON s.order_id = o.id
+               WHERE o.phone_key = ?
+               GROUP BY o.id
+               HAVING sum(coalesce(s.last_status, '') <> 'delivered') > 0
+               ORDER BY o.created_at DESC, o.id DESC""",
+            (phone_key(phone),),
+        )
+        return [(str(number), int(count)) for number, count in rows]
