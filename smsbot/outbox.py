@@ -1,0 +1,357 @@
+"""The outbox: durable outbound messages, sent through Twilio when it is polite to.
+
+A message is enqueued once per idempotency key and moves through these states:
+
+    queued ──► sending ──► sent ──► delivered | undelivered | failed   (status callbacks)
+      ▲  │        │  └───► failed       Twilio refused it (4xx, its error code kept)
+      │  │        └──────► queued       429, 5xx or no connection: retried with backoff
+      │  ├─► deferred ──► (queued again when due)   quiet hours, daily cap
+      │  └─► suppressed                 the recipient opted out (checked at enqueue and send)
+
+Nothing is sent to an opted-out number; Twilio's 21610 records the opt-out. Quiet hours
+and the daily cap are judged in the recipient's time zone (`smsbot.quiet`).
+
+Kill-safety, and the one ambiguous case. A sender claims a message by moving it to
+"sending" with a lease, in one conditional UPDATE (so two processes never both send it),
+then POSTs it, then records the SID. A process killed before the POST, or during it, or
+before recording the SID, leaves the message in "sending"; once its lease has run out, the
+next `send_due` *reconciles* it instead of resending it blindly, because Twilio has no
+idempotency key: it reads the account's Messages list for that recipient and looks for the
+same body created since the attempt began. Found → recorded as sent with that SID (nothing
+duplicated). Not found → Twilio never created it, so it is queued again (nothing lost). A
+request that timed out after it left is treated the same way. If Twilio cannot be asked
+for RECONCILE_GIVE_UP, the message is marked failed, not resent: for that last, truly
+ambiguous case we choose at most once, since a duplicate text annoys a customer while a
+missing one only leaves them where they were before the watcher existed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from smsbot.config import Settings
+from smsbot.phones import mask, strip_channel
+from smsbot.quiet import local_day, quiet_until, recipient_zones
+from smsbot.store import MAX_BODY, OutboxMessage, Store, StoreError
+from smsbot.store.outbox import WAITING
+from smsbot.twilio_rest import (
+    OPTED_OUT,
+    TwilioError,
+    TwilioRejected,
+    TwilioRest,
+    TwilioRetryable,
+    TwilioUncertain,
+)
+
+log = logging.getLogger("smsbot.outbox")
+
+CHANNELS = ("sms", "whatsapp")
+#: How long a claimed message may stay "sending" before it is reconciled (covers the POST).
+LEASE = timedelta(minutes=2)
+#: After an answer-less POST, when to look in Twilio's list for the message.
+RECHECK_AFTER = timedelta(minutes=2)
+#: Sending attempts (POSTs) before a message that keeps meeting 429/5xx is given up.
+MAX_ATTEMPTS = 8
+#: Backoff before attempt n + 1: about BACKOFF_BASE * 2 ** (n - 1), at most BACKOFF_MAX.
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+#: How long an ambiguous message is reconciled before it is given up (not resent).
+RECONCILE_GIVE_UP = timedelta(hours=24)
+#: How often `run` looks for due messages.
+POLL_S = 5.0
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}\Z")
+
+#: Twilio's MessageStatus → (our state, rank); a callback never moves a message back in rank.
+CALLBACK_STATES: dict[str, tuple[str, int]] = {
+    "accepted": ("sent", 1),
+    "scheduled": ("sent", 1),
+    "queued": ("sent", 1),
+    "sending": ("sent", 1),
+    "sent": ("sent", 1),
+    "delivered": ("delivered", 2),
+    "undelivered": ("undelivered", 2),
+    "failed": ("failed", 2),
+    "canceled": ("failed", 2),
+    "read": ("delivered", 3),  # WhatsApp: read implies delivered
+}
+
+
+def backoff(attempt: int, rng: random.Random) -> timedelta:
+    """Delay after the `attempt`-th failure: exponential, capped, with "equal" jitter (half
+    fixed, half random), so many messages failing together do not retry together."""
+    ceiling = min(BACKOFF_BASE * (1 << min(max(attempt - 1, 0), 20)), BACKOFF_MAX)
+    return ceiling / 2 + ceiling / 2 * rng.random()
+
+
+class Outbox:
+    """Queue messages durably and send them when due (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        http: httpx.AsyncClient,
+        clock: Callable[[], datetime],
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.twilio = TwilioRest(settings, http)
+        self._warned = False
+
+    async def enqueue(
+        self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
+    ) -> bool:
+        """Queue one message to `to` (E.164) on channel "sms" or "whatsapp".
+
+        `key` is an idempotency key ("watch:<shipment id>:shipped"): a key enqueued before is
+        never queued again (returns False). Nothing is queued for an opted-out number: the
+        message is recorded as suppressed and False returned. Raises ValueError for a bad
+        channel, number, key or body.
+        """
+        phone = strip_channel(to)
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+        if not _E164.match(phone):
+            raise ValueError(f"recipient must be an E.164 number like +15005550006, not {to!r}")
+        if not key:
+            raise ValueError("an idempotency key is required")
+        if not body.strip() or len(body) > MAX_BODY:
+            raise ValueError(f"body must have 1 to {MAX_BODY} characters, not {len(body)}")
+        opted_out = await self._store.is_opted_out(phone)
+        added = await self._store.add_outbox(
+            key=key,
+            phone=phone,
+            channel=channel,
+            body=body,
+            order_number=order_number,
+            state="suppressed" if opted_out else "queued",
+            at=self._clock(),
+        )
+        if added and opted_out:
+            log.info("not queueing %s to %s: opted out", key, mask(phone))
+        return added and not opted_out
+
+    async def send_due(self) -> int:
+        """Send every queued message that is due now (quiet hours, daily cap, backoff
+        respected); returns how many were sent.
+
+        Messages left "sending" by a dead sender are reconciled first. Without a usable
+        Twilio configuration nothing is sent (and messages wait): logged once.
+        """
+        problem = self.twilio.problem()
+        if problem is not None:
+            if not self._warned:
+                log.error("outbound messages wait in the outbox: %s", problem)
+                self._warned = True
+            return 0
+        now = self._clock()
+        await self._reconcile(now)
+        sent = 0
+        for message in await self._store.due_outbox(now):
+            if await self._send(message, now):
+                sent += 1
+        return sent
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Call `send_due` every POLL_S seconds until `stop` is set; errors are logged."""
+        while not stop.is_set():
+            try:
+                await self.send_due()
+            except Exception:  # a bad row or a store hiccup must not stop the sender
+                log.exception("the outbox could not send")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=POLL_S)
+
+    async def record_status(
+        self, *, sid: str, status: str, error_code: int | None, to: str | None
+    ) -> bool:
+        """Apply one Twilio status callback; True if it was for a message of the outbox.
+
+        Error 21610 records the opt-out of the recipient, even for a message we do not know.
+        """
+        now = self._clock()
+        state, rank = CALLBACK_STATES.get(status, ("", 0))
+        message = None
+        if state:
+            message = await self._store.record_delivery(
+                sid, state=state, twilio_status=status, rank=rank, error_code=error_code, at=now
+            )
+        else:
+            log.info("ignoring Twilio status %r for %s", status[:40], sid[:40])
+        if error_code == OPTED_OUT:
+            phone = message.phone if message else strip_channel(to or "")
+            channel = message.channel if message else _channel_of(to or "")
+            if _E164.match(phone):
+                await self._store.set_opted_out(phone, channel, True, now)
+                log.info("%s opted out (Twilio error 21610)", mask(phone))
+        return message is not None
+
+    async def recent(self, limit: int = 50) -> list[OutboxMessage]:
+        """The newest messages of the outbox, newest first (for `smsbot outbox`)."""
+        return await self._store.recent_outbox(limit)
+
+    async def _send(self, message: OutboxMessage, now: datetime) -> bool:
+        store = self._store
+        if await store.is_opted_out(message.phone):
+            await store.move_outbox(message.id, WAITING, now, state="suppressed")
+            log.info("not sending %s to %s: opted out", message.key, mask(message.phone))
+            return False
+        quiet = self._settings.watch.quiet_hours
+        zones = recipient_zones(message.phone, self._settings.bot.timezone)
+        until = quiet_until(now, zones, quiet)
+        if until is not None:
+            return await self._defer(message, until, "quiet_hours", now)
+        day = local_day(now, zones.primary)
+        cap = self._settings.watch.max_messages_per_day
+        claimed = await store.claim_outbox(
+            message.id, now=now, lease_until=now + LEASE, day=day, daily_cap=cap
+        )
+        if not claimed:
+            if await store.counted_outbox(message.phone, *day) >= cap:
+                tomorrow = quiet_until(day[1], zones, quiet) or day[1]
+                return await self._defer(message, tomorrow, "daily_cap", now)
+            return False  # another sender took it
+        attempts = message.attempts + 1
+        try:
+            created = await self.twilio.create_message(
+                phone=message.phone, channel=message.channel, body=message.body
+            )
+        except TwilioRejected as exc:
+            if exc.code == OPTED_OUT:
+                await store.set_opted_out(message.phone, message.channel, True, self._clock())
+            log.warning(
+                "Twilio refused %s to %s: error %s", message.key, mask(message.phone), exc.code
+            )
+            await store.move_outbox(
+                message.id,
+                ("sending",),
+                self._clock(),
+                state="failed",
+                lease_until=None,
+                error_code=exc.code,
+                error_message=exc.text[:500],
+            )
+            return False
+        except TwilioRetryable as exc:
+            return await self._retry(message, attempts, exc)
+        except TwilioUncertain as exc:
+            # Maybe created: leave it "sending" and look it up later rather than resend.
+            log.warning("%s to %s: %s; will check", message.key, mask(message.phone), exc)
+            await store.move_outbox(
+                message.id,
+                ("sending",),
+                self._clock(),
+                lease_until=self._clock() + RECHECK_AFTER,
+                error_message=str(exc)[:500],
+            )
+            return False
+        return await self._mark_sent(message, created.sid, created.status, self._clock())
+
+    async def _defer(
+        self, message: OutboxMessage, until: datetime, reason: str, now: datetime
+    ) -> bool:
+        await self._store.move_outbox(
+            message.id, WAITING, now, state="deferred", not_before=until, defer_reason=reason
+        )
+        log.info("%s to %s deferred until %s (%s)", message.key, mask(message.phone), until, reason)
+        return False
+
+    async def _retry(self, message: OutboxMessage, attempts: int, exc: TwilioRetryable) -> bool:
+        now = self._clock()
+        if attempts >= MAX_ATTEMPTS:
+            log.warning("%s to %s: giving up after %d attempts: %s",
+                        message.key, mask(message.phone), attempts, exc)  # fmt: skip
+            await self._store.move_outbox(
+                message.id, ("sending",), now, state="failed", lease_until=None,
+                error_message=f"gave up after {attempts} attempts: {exc}"[:500],
+            )  # fmt: skip
+            return False
+        if exc.retry_after is not None:
+            delay = timedelta(seconds=min(exc.retry_after, BACKOFF_MAX.total_seconds()))
+        else:
+            delay = backoff(attempts, self._rng)
+        log.info("%s to %s: %s; retry in %s", message.key, mask(message.phone), exc, delay)
+        await self._store.move_outbox(
+            message.id, ("sending",), now, state="queued", not_before=now + delay,
+            lease_until=None, error_message=str(exc)[:500],
+        )  # fmt: skip
+        return False
+
+    async def _mark_sent(self, message: OutboxMessage, sid: str, status: str, at: datetime) -> bool:
+        return await self._store.move_outbox(
+            message.id, ("sending",), at, state="sent", sid=sid, twilio_status=status,
+            status_rank=1, lease_until=None, sent_at=at, error_message=None,
+        )  # fmt: skip
+
+    async def _reconcile(self, now: datetime) -> None:
+        """Settle messages left "sending" past their lease (see the module docstring)."""
+        for message in await self._store.stale_outbox(now):
+            started = message.attempt_started_at or message.created_at
+            try:
+                found = await self.twilio.find_message(
+                    phone=message.phone, channel=message.channel, body=message.body, since=started
+                )
+            except TwilioError as exc:
+                if now - started >= RECONCILE_GIVE_UP:
+                    log.warning("%s to %s: cannot tell whether Twilio got it; not resending",
+                                message.key, mask(message.phone))  # fmt: skip
+                    await self._store.move_outbox(
+                        message.id, ("sending",), now, state="failed", lease_until=None,
+                        error_message=f"unconfirmed, not resent: {exc}"[:500],
+                    )  # fmt: skip
+                else:
+                    await self._store.move_outbox(
+                        message.id, ("sending",), now, error_message=str(exc)[:500],
+                        lease_until=now + backoff(message.attempts, self._rng),
+                    )  # fmt: skip
+                continue
+            if found is not None:
+                log.info("%s to %s: Twilio has it as %s", message.key, mask(message.phone),
+                         found.sid)  # fmt: skip
+                try:
+                    await self._mark_sent(message, found.sid, found.status, now)
+                except StoreError:  # that SID is another message's: same text, same person
+                    await self._store.move_outbox(
+                        message.id, ("sending",), now, state="failed", lease_until=None,
+                        error_message=f"unconfirmed, not resent: {found.sid} is another's",
+                    )  # fmt: skip
+            else:
+                log.info("%s to %s: Twilio never got it; queued again",
+                         message.key, mask(message.phone))  # fmt: skip
+                await self._store.move_outbox(
+                    message.id, ("sending",), now, state="queued", not_before=now,
+                    lease_until=None, error_message="an attempt was interrupted; sent again",
+                )  # fmt: skip
+
+
+def _channel_of(address: str) -> str:
+    return "whatsapp" if address.strip().lower().startswith("whatsapp:") else "sms"
+
+
+def describe(message: OutboxMessage, zone: ZoneInfo) -> str:
+    """One line for `smsbot outbox` (never the body: it may carry personal details)."""
+    when = message.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    state = message.state
+    if state in WAITING and message.not_before > message.created_at:
+        until = message.not_before.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        state += f" until {until}" + (f" ({message.defer_reason})" if message.defer_reason else "")
+    if message.error_code is not None or (message.error_message and state != "sent"):
+        code = f"error {message.error_code}: " if message.error_code is not None else ""
+        state += f" [{code}{message.error_message or ''}]"
+    order = f"order {message.order_number}  " if message.order_number else ""
+    sid = f"  {message.sid}" if message.sid else ""
+    return f"{when}  {message.channel:<8} {mask(message.phone)}  {order}{message.key}  {state}{sid}"
