@@ -45,9 +45,12 @@ def order(number: str, phone: str | None = "+15551234567", *tracking: str) -> Or
 
 # Opening and migrations
 
+#: The schema version this smsbot brings a database to: core, conversation, outbox, watch.
+LATEST = 4
+
 
 async def test_open_creates_the_schema_and_the_directory(store: Store, db_path: Path) -> None:
-    assert await store.schema_version() == len(MIGRATIONS) == 1
+    assert await store.schema_version() == len(MIGRATIONS) == LATEST
     tables = {row[0] for row in query(db_path, "SELECT name FROM sqlite_master")}
     assert {"orders", "shipments", "tracking_cache", "messages", "opt_outs"} <= tables
     assert {"orders_phone_key", "shipments_tracking"} <= tables
@@ -62,7 +65,7 @@ async def test_reopening_keeps_data_and_runs_nothing_again(db_path: Path) -> Non
         await first.upsert_orders([order("1001", "+15551234567", "1Z1")])
 
     async with await Store.open(db_path) as second:
-        assert await second.schema_version() == 1
+        assert await second.schema_version() == LATEST
         assert await second.count_orders() == 1
 
 
@@ -78,7 +81,7 @@ async def test_a_later_migration_is_applied_once(db_path: Path) -> None:
 
     for _ in range(2):
         async with await Store.open(db_path, migrations=[*MIGRATIONS, extra]) as store:
-            assert await store.schema_version() == 2
+            assert await store.schema_version() == LATEST + 1
 
     assert query(db_path, "SELECT value FROM extra") == [(7,)]
 
@@ -86,17 +89,17 @@ async def test_a_later_migration_is_applied_once(db_path: Path) -> None:
 async def test_all_migrations_run_on_a_fresh_database(db_path: Path) -> None:
     extra = ("CREATE TABLE extra (value INTEGER)",)
     async with await Store.open(db_path, migrations=[*MIGRATIONS, extra]) as store:
-        assert await store.schema_version() == 2
+        assert await store.schema_version() == LATEST + 1
 
 
 async def test_a_failing_migration_changes_nothing(db_path: Path) -> None:
     await (await Store.open(db_path)).close()
     broken = ("CREATE TABLE extra (value INTEGER)", "THIS IS NOT SQL")
 
-    with pytest.raises(StoreError, match="migration 2 failed"):
+    with pytest.raises(StoreError, match=f"migration {LATEST + 1} failed"):
         await Store.open(db_path, migrations=[*MIGRATIONS, broken])
 
-    assert query(db_path, "PRAGMA user_version") == [(1,)]
+    assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
     assert query(db_path, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
 
 

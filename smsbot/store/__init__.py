@@ -7,8 +7,9 @@ migrations run in the order of `MIGRATIONS` (migration i brings the database to
 
 from __future__ import annotations
 
-from smsbot.store import core
+from smsbot.store import conversation, core, outbox, watch
 from smsbot.store.base import StoreError
+from smsbot.store.conversation import ConversationStore, Session, Verdict
 from smsbot.store.core import (
     MAX_BODY,
     CachedTracking,
@@ -17,22 +18,38 @@ from smsbot.store.core import (
     LoggedMessage,
     StoredReply,
 )
+from smsbot.store.outbox import OutboxMessage, OutboxStore, StoredAlert
+from smsbot.store.watch import CheckOutcome, WatchedShipment, WatchStore
 
 __all__ = [
     "MAX_BODY",
     "MIGRATIONS",
     "CachedTracking",
+    "CheckOutcome",
+    "ConversationStore",
     "ImportCounts",
     "LoggedMessage",
+    "OutboxMessage",
+    "OutboxStore",
+    "Session",
     "Store",
     "StoreError",
+    "StoredAlert",
     "StoredReply",
+    "Verdict",
+    "WatchStore",
+    "WatchedShipment",
 ]
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (core.SCHEMA,)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    core.SCHEMA,
+    conversation.SCHEMA,
+    outbox.SCHEMA,
+    watch.SCHEMA,
+)
 
 
-class Store(CoreStore):
+class Store(WatchStore, OutboxStore, ConversationStore, CoreStore):
     """The database: open with `await Store.open(path)` (it migrates), close when done."""
 
     MIGRATIONS = MIGRATIONS
