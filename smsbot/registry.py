@@ -26,7 +26,7 @@ from smsbot.tracking import AggregatorAdapter, CarrierAdapter, CarrierConfig, Tr
 
 ENTRY_POINT_GROUP = "smsbot.carriers"
 BUILTIN_PACKAGE = "carriers"
-BUILTIN = ("ups", "fedex", "usps", "dhl", "demo")
+BUILTIN = ("ups", "fedex", "usps", "dhl", "easypost", "aftership", "shippo", "demo")
 
 
 #: How replies name carriers that have no adapter of their own (served through routing).
