@@ -1,0 +1,1 @@
+"""An example smsbot carrier adapter package: Example Post, registered by entry point."""
