@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -32,6 +33,7 @@ class FakeAdapter:
         error: Exception | None = None,
         barrier: asyncio.Barrier | None = None,
         drop: bool = False,
+        gate: asyncio.Event | None = None,
     ) -> None:
         self.name = name
         self.display_name = name.upper()
@@ -39,10 +41,20 @@ class FakeAdapter:
         self.error = error
         self.barrier = barrier
         self.drop = drop
+        self.gate = gate
         self.asked: list[list[str]] = []
+        self.calls: asyncio.Queue[list[str]] = asyncio.Queue()  # each call, once in flight
+        self.cancelled = 0  # calls cancelled while in flight
 
     async def track(self, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
         self.asked.append(list(numbers))
+        self.calls.put_nowait(list(numbers))
+        if self.gate is not None:
+            try:
+                await self.gate.wait()  # answers only when the test opens the gate
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
         if self.barrier is not None:
             await self.barrier.wait()  # proceeds only when every carrier is in flight at once
         if self.delay:
@@ -71,23 +83,42 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         await opened.close()
 
 
-def make_lookup(
-    store: Store,
-    clock: Clock,
-    *adapters: FakeAdapter,
-    deadline: float = 5.0,
-    carrier_timeout: float = 4.0,
-) -> Lookup:
-    found: dict[str, CarrierAdapter] = {a.name: a for a in adapters}
-    registry = Registry(found, {name: "test" for name in found})
-    settings = TrackingSettings(reply_deadline_s=deadline, carrier_timeout_s=carrier_timeout)
-    return Lookup(registry, store, settings, clock)
+class MakeLookup(Protocol):
+    def __call__(
+        self,
+        clock: Clock,
+        *adapters: FakeAdapter,
+        deadline: float = 5.0,
+        carrier_timeout: float = 4.0,
+    ) -> Lookup: ...
 
 
-async def test_carriers_are_asked_concurrently_and_batched(store: Store) -> None:
+@pytest.fixture
+async def make_lookup(store: Store) -> AsyncIterator[MakeLookup]:
+    """Lookups over `store` and fake adapters, closed (their carrier calls cancelled) after."""
+    made: list[Lookup] = []
+
+    def make(
+        clock: Clock,
+        *adapters: FakeAdapter,
+        deadline: float = 5.0,
+        carrier_timeout: float = 4.0,
+    ) -> Lookup:
+        found: dict[str, CarrierAdapter] = {a.name: a for a in adapters}
+        registry = Registry(found, {name: "test" for name in found})
+        settings = TrackingSettings(reply_deadline_s=deadline, carrier_timeout_s=carrier_timeout)
+        made.append(Lookup(registry, store, settings, clock))
+        return made[-1]
+
+    yield make
+    for lookup in made:
+        await lookup.close()
+
+
+async def test_carriers_are_asked_concurrently_and_batched(make_lookup: MakeLookup) -> None:
     barrier = asyncio.Barrier(2)
     ups, fedex = FakeAdapter("ups", barrier=barrier), FakeAdapter("fedex", barrier=barrier)
-    lookup = make_lookup(store, Clock(), ups, fedex)
+    lookup = make_lookup(Clock(), ups, fedex)
     shipments = [Shipment("ups", "U1"), Shipment("fedex", "F1"), Shipment("ups", "U2")]
     statuses = await asyncio.wait_for(lookup.track(shipments), timeout=2)
     assert [s.shipment for s in statuses] == shipments
@@ -97,9 +128,9 @@ async def test_carriers_are_asked_concurrently_and_batched(store: Store) -> None
     assert [s.display_name for s in statuses] == ["UPS", "FEDEX", "UPS"]
 
 
-async def test_slow_carrier_times_out_inside_the_deadline(store: Store) -> None:
+async def test_slow_carrier_times_out_inside_the_deadline(make_lookup: MakeLookup) -> None:
     slow, quick = FakeAdapter("slow", delay=30), FakeAdapter("quick")
-    lookup = make_lookup(store, Clock(), slow, quick, deadline=0.6, carrier_timeout=4.0)
+    lookup = make_lookup(Clock(), slow, quick, deadline=0.6, carrier_timeout=4.0)
     started = time.monotonic()
     statuses = await lookup.track([Shipment("slow", "S1"), Shipment("quick", "Q1")])
     assert time.monotonic() - started < 0.6
@@ -115,24 +146,26 @@ async def test_slow_carrier_times_out_inside_the_deadline(store: Store) -> None:
         (ValueError("adapter bug"), Failure.BAD_RESPONSE),
     ],
 )
-async def test_failures_become_values(store: Store, error: Exception, failure: Failure) -> None:
-    lookup = make_lookup(store, Clock(), FakeAdapter("x", error=error))
+async def test_failures_become_values(
+    make_lookup: MakeLookup, error: Exception, failure: Failure
+) -> None:
+    lookup = make_lookup(Clock(), FakeAdapter("x", error=error))
     [status] = await lookup.track([Shipment("x", "N1")])
     assert status.failure is failure
     assert status.result is None
 
 
-async def test_missing_adapter_and_missing_result(store: Store) -> None:
-    lookup = make_lookup(store, Clock(), FakeAdapter("x", drop=True))
+async def test_missing_adapter_and_missing_result(make_lookup: MakeLookup) -> None:
+    lookup = make_lookup(Clock(), FakeAdapter("x", drop=True))
     statuses = await lookup.track([Shipment("x", "N1"), Shipment("nope", "N2")])
     assert [s.failure for s in statuses] == [Failure.BAD_RESPONSE, Failure.NO_ADAPTER]
     assert statuses[1].display_name == "Nope"
 
 
-async def test_fresh_cache_spares_the_carrier_until_ttl(store: Store) -> None:
+async def test_fresh_cache_spares_the_carrier_until_ttl(make_lookup: MakeLookup) -> None:
     clock = Clock()
     adapter = FakeAdapter("x")
-    lookup = make_lookup(store, clock, adapter)
+    lookup = make_lookup(clock, adapter)
     await lookup.track([Shipment("x", "N1")])
     clock.now += timedelta(seconds=599)
     [cached] = await lookup.track([Shipment("x", "N1")])
@@ -143,10 +176,10 @@ async def test_fresh_cache_spares_the_carrier_until_ttl(store: Store) -> None:
     assert len(adapter.asked) == 2
 
 
-async def test_last_known_status_when_carrier_fails(store: Store) -> None:
+async def test_last_known_status_when_carrier_fails(make_lookup: MakeLookup) -> None:
     clock = Clock()
     adapter = FakeAdapter("x")
-    lookup = make_lookup(store, clock, adapter)
+    lookup = make_lookup(clock, adapter)
     await lookup.track([Shipment("x", "N1")])
     clock.now += timedelta(hours=3)
     adapter.error = CarrierUnavailable("x", "503")
@@ -157,12 +190,100 @@ async def test_last_known_status_when_carrier_fails(store: Store) -> None:
     assert status.checked_at == NOW
 
 
-async def test_delivered_is_cached_longer(store: Store) -> None:
+async def test_delivered_is_cached_longer(store: Store, make_lookup: MakeLookup) -> None:
     clock = Clock()
     await store.save_tracking(TrackingResult("x", "N1", Status.DELIVERED), NOW)
     adapter = FakeAdapter("x")
-    lookup = make_lookup(store, clock, adapter)
+    lookup = make_lookup(clock, adapter)
     clock.now += timedelta(hours=5)
     [status] = await lookup.track([Shipment("x", "N1")])
     assert adapter.asked == []
     assert status.result is not None and status.result.status is Status.DELIVERED
+
+
+async def test_concurrent_texts_share_one_carrier_call(make_lookup: MakeLookup) -> None:
+    gate = asyncio.Event()
+    adapter = FakeAdapter("x", gate=gate)
+    lookup = make_lookup(Clock(), adapter)
+    first = asyncio.create_task(lookup.track([Shipment("x", "N1")]))
+    await adapter.calls.get()  # the first text's carrier call is in flight
+    others = [asyncio.create_task(lookup.track([Shipment("x", "N1")])) for _ in range(4)]
+    await asyncio.sleep(0)  # each later text joins the call before the carrier answers
+    gate.set()
+    statuses = await asyncio.gather(first, *others)
+    assert adapter.asked == [["N1"]]
+    assert all(s.failure is None and s.result is not None for [s] in statuses)
+
+
+async def test_a_joined_call_is_not_asked_again_but_new_numbers_are(
+    make_lookup: MakeLookup,
+) -> None:
+    gate = asyncio.Event()
+    adapter = FakeAdapter("x", gate=gate)
+    lookup = make_lookup(Clock(), adapter)
+    first = asyncio.create_task(lookup.track([Shipment("x", "N1")]))
+    await adapter.calls.get()
+    second = asyncio.create_task(lookup.track([Shipment("x", "N1"), Shipment("x", "N2")]))
+    assert await adapter.calls.get() == ["N2"]  # the second text asks for N2 alone
+    gate.set()
+    await asyncio.gather(first, second)
+    assert adapter.asked == [["N1"], ["N2"]]
+
+
+async def test_joined_call_that_fails_keeps_the_last_known_status(
+    store: Store, make_lookup: MakeLookup
+) -> None:
+    clock = Clock()
+    await store.save_tracking(TrackingResult("x", "N1", Status.IN_TRANSIT, "Moving"), NOW)
+    clock.now += timedelta(hours=3)
+    gate = asyncio.Event()
+    adapter = FakeAdapter("x", gate=gate, error=CarrierUnavailable("x", "503"))
+    lookup = make_lookup(clock, adapter)
+    first = asyncio.create_task(lookup.track([Shipment("x", "N1")]))
+    await adapter.calls.get()
+    second = asyncio.create_task(lookup.track([Shipment("x", "N1")]))
+    await asyncio.sleep(0)
+    gate.set()
+    for [status] in await asyncio.gather(first, second):
+        assert status.failure is Failure.UNAVAILABLE and status.stale
+        assert status.checked_at == NOW
+    assert len(adapter.asked) == 1
+
+
+async def test_late_carrier_answers_for_the_next_text(
+    store: Store, make_lookup: MakeLookup
+) -> None:
+    gate = asyncio.Event()
+    adapter = FakeAdapter("x", gate=gate)
+    lookup = make_lookup(Clock(), adapter, deadline=0.35)  # 0.05 s left for carriers
+    [late] = await lookup.track([Shipment("x", "N1")])
+    # The reply went out while the carrier was still busy (the gate is closed).
+    assert late.failure is Failure.TIMEOUT and late.result is None
+    assert lookup.in_flight == 1
+    gate.set()
+    await lookup.drain()
+    assert (await store.cached_tracking("x", "N1")) is not None
+    [warm] = await lookup.track([Shipment("x", "N1")])
+    assert warm.failure is None and warm.result is not None
+    assert len(adapter.asked) == 1
+
+
+async def test_a_late_call_is_bounded_by_the_carrier_timeout(make_lookup: MakeLookup) -> None:
+    adapter = FakeAdapter("x", gate=asyncio.Event())  # never answers
+    lookup = make_lookup(Clock(), adapter, deadline=0.35, carrier_timeout=0.1)
+    [status] = await lookup.track([Shipment("x", "N1")])
+    assert status.failure is Failure.TIMEOUT
+    await lookup.drain()  # returns: the call gave up on its own
+    assert lookup.in_flight == 0 and adapter.cancelled == 1
+
+
+async def test_close_cancels_calls_still_running(make_lookup: MakeLookup) -> None:
+    adapter = FakeAdapter("x", gate=asyncio.Event())  # never answers
+    lookup = make_lookup(Clock(), adapter, deadline=0.35, carrier_timeout=60)
+    await lookup.track([Shipment("x", "N1")])
+    assert lookup.in_flight == 1
+    await lookup.close()
+    assert lookup.in_flight == 0 and adapter.cancelled == 1
+    [after] = await lookup.track([Shipment("x", "N2")])  # shutting down: nobody is asked
+    assert after.failure is Failure.UNAVAILABLE
+    assert adapter.asked == [["N1"]]

@@ -1,0 +1,266 @@
+"""Benchmarks 1 and 7: webhook throughput on the cached path, and the memory of `smsbot serve`.
+
+1. One `smsbot serve` process (one uvicorn worker, signature checks on) answers signed
+   webhooks from the owners of orders whose tracking is cached, sent by `loadgen.py` from
+   another process over keep-alive loopback connections. Baseline, same run: `bareapp.py`, a
+   bare Starlette app that parses the same form and returns the same TwiML. The generator's
+   own ceiling is measured against a canned-response server. Target: >= 0.5 x baseline.
+7. RSS of `smsbot serve` idle (after start) and after the throughput run. Target: <= 120 MB.
+
+`python bench/webhook.py [--quick]`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from common import (
+    PYTHON,
+    Figure,
+    arguments,
+    free_port,
+    print_header,
+    print_summary,
+    rss_mb,
+    start,
+    stop,
+    write_config,
+)
+
+from smsbot.orders import Order, Shipment
+from smsbot.store import Store
+from smsbot.tracking import Eta, Event, Status, TrackingResult
+from smsbot.twiml import sign
+
+HERE = Path(__file__).resolve().parent
+TOKEN = "bench-auth-token"  # noqa: S105  # a made-up token for a local server
+PUBLIC_URL = "https://bench.example.com"
+ORDERS = 1000  # distinct orders, each texted by its own phone
+CONNECTIONS = 16
+WARMUP_S = 1.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """What loadgen.py measured against one server."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    statuses: dict[str, int]
+    ran_out: bool
+
+    def line(self, name: str) -> str:
+        statuses = ", ".join(f"{code}: {count}" for code, count in sorted(self.statuses.items()))
+        note = " (ran out of prepared requests)" if self.ran_out else ""
+        return (
+            f"{name}: {self.rps:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
+            f"{self.requests:,} requests ({statuses}){note}"
+        )
+
+
+def phone(i: int) -> str:
+    return f"+1415{2000000 + i:07d}"
+
+
+def order_number(i: int) -> str:
+    return str(500000 + i)
+
+
+async def seed(path: Path) -> None:
+    """ORDERS orders of one demo shipment each, whose tracking is in the cache."""
+    now = datetime.now(UTC)
+    store = await Store.open(path)
+    try:
+        orders = [
+            Order(order_number(i), phone(i), shipments=(Shipment("demo", f"DEMOBENCH{i:06d}"),))
+            for i in range(ORDERS)
+        ]
+        await store.upsert_orders(orders)
+        for order in orders:
+            number = order.shipments[0].tracking_number
+            events = (
+                Event(
+                    now - timedelta(hours=30),
+                    Status.IN_TRANSIT,
+                    "Picked up",
+                    location="Columbus, OH",
+                ),
+                Event(
+                    now - timedelta(hours=8),
+                    Status.IN_TRANSIT,
+                    "Departed facility",
+                    location="Indianapolis, IN",
+                ),
+            )
+            result = TrackingResult(
+                "demo", number, Status.IN_TRANSIT, "In transit", "in_transit", events,
+                eta=Eta((now + timedelta(days=2)).date()),
+            )  # fmt: skip
+            await store.save_tracking(result, now)
+    finally:
+        await store.close()
+
+
+def form(i: int) -> dict[str, str]:
+    """The fields Twilio posts for an inbound SMS (all of them are signed)."""
+    sid = "SM" + uuid.uuid4().hex
+    return {
+        "ToCountry": "US",
+        "ToState": "CA",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "CA",
+        "SmsStatus": "received",
+        "FromCity": "SAN FRANCISCO",
+        "Body": f"Where is my order #{order_number(i % ORDERS)}?",
+        "FromCountry": "US",
+        "To": "+15005550006",
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": phone(i % ORDERS),
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def raw_request(port: int, fields: dict[str, str]) -> bytes:
+    body = urlencode(fields).encode()
+    signature = sign(TOKEN, PUBLIC_URL + "/sms", fields)
+    head = (
+        f"POST /sms HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"X-Twilio-Signature: {signature}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def prepare(work: Path, name: str, port: int, count: int, first: int) -> Path:
+    """`count` signed requests with fresh MessageSids, pickled for loadgen.py."""
+    path = work / f"{name}.pkl"
+    path.write_bytes(pickle.dumps([raw_request(port, form(first + i)) for i in range(count)]))
+    return path
+
+
+def load(requests: Path, port: int, seconds: float) -> Run:
+    command = [PYTHON, str(HERE / "loadgen.py"), "run", str(requests), str(port)]
+    command += ["--connections", str(CONNECTIONS), "--seconds", str(seconds)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    found = json.loads(output)
+    return Run(
+        found["rps"],
+        found["p50_ms"] or 0.0,
+        found["p99_ms"] or 0.0,
+        found["requests"],
+        {str(k): v for k, v in found["statuses"].items()},
+        found["ran_out"],
+    )
+
+
+def measure(work: Path, port: int, seconds: float, rate: int, tag: str) -> Run:
+    """Warm up, then the measured run, each with requests nobody has sent before."""
+    warmup = prepare(work, f"{tag}-warmup", port, int(rate * WARMUP_S), first=0)
+    load(warmup, port, WARMUP_S)
+    main = prepare(work, tag, port, int(rate * seconds), first=7)
+    return load(main, port, seconds)
+
+
+def main() -> None:
+    options = arguments(__doc__ or "")
+    seconds = 5.0 if options.quick else 20.0
+    print_header("bench/webhook.py: throughput of the cached path, and memory", options.quick)
+    print(f"load: {CONNECTIONS} keep-alive connections, {seconds:.0f} s per server, loopback")
+    with tempfile.TemporaryDirectory(prefix="smsbot-bench-") as tmp:
+        work = Path(tmp)
+        port = free_port()
+        asyncio.run(seed(work / "smsbot.db"))
+        write_config(
+            work / "smsbot.toml",
+            {
+                "server": {"public_url": PUBLIC_URL, "host": "127.0.0.1", "port": port},
+                "twilio": {"auth_token": TOKEN, "validate_signature": True},
+                "store": {"path": str(work / "smsbot.db")},
+                # One phone texts many times a second here; the limits are not what we measure.
+                "bot": {"max_messages_per_minute": 1_000_000, "max_lookups_per_hour": 1_000_000},
+                "tracking": {"cache_ttl_s": 86400},
+                "carriers.demo": {},
+            },
+        )
+        base = f"http://127.0.0.1:{port}"
+
+        server = start([PYTHON, "-m", "smsbot", "serve"], work, base + "/healthz")
+        try:
+            idle_mb = rss_mb(server.pid)
+            probe = form(1)
+            reply = httpx.post(
+                base + "/sms",
+                data=probe,
+                headers={"X-Twilio-Signature": sign(TOKEN, PUBLIC_URL + "/sms", probe)},
+            )
+            twiml = reply.text
+            if reply.status_code != 200 or "<Message>" not in twiml:
+                raise RuntimeError(f"smsbot did not answer the probe: {reply.status_code} {twiml}")
+            print(f"reply: {twiml}")
+            smsbot = measure(work, port, seconds, 4000, "smsbot")
+            after_mb = rss_mb(server.pid)
+            peak_mb = rss_mb(server.pid, "VmHWM")
+        finally:
+            stop(server)
+        (work / "twiml.xml").write_text(twiml, encoding="utf-8")
+
+        bare_port = free_port()
+        bare_cmd = [PYTHON, str(HERE / "bareapp.py"), str(bare_port), str(work / "twiml.xml")]
+        bare = start(bare_cmd, work, f"http://127.0.0.1:{bare_port}/healthz")
+        try:
+            baseline = measure(work, bare_port, seconds, 8000, "baseline")
+        finally:
+            stop(bare)
+
+        canned_port = free_port()
+        canned_cmd = [PYTHON, str(HERE / "loadgen.py"), "canned", str(canned_port)]
+        canned = start(canned_cmd, work, f"http://127.0.0.1:{canned_port}/")
+        try:
+            ceiling = measure(work, canned_port, min(seconds, 5.0), 30000, "ceiling")
+        finally:
+            stop(canned)
+
+    print(ceiling.line("generator ceiling (canned server)"))
+    print(baseline.line("baseline (bare Starlette)"))
+    print(smsbot.line("smsbot serve"))
+    ratio = smsbot.rps / baseline.rps if baseline.rps else 0.0
+    print(f"smsbot / baseline: {ratio:.2f}; baseline / generator ceiling: "
+          f"{baseline.rps / ceiling.rps if ceiling.rps else 0:.2f}")  # fmt: skip
+    print(f"memory: idle {idle_mb:.0f} MB, after the run {after_mb:.0f} MB, peak {peak_mb:.0f} MB")
+    ok_statuses = set(smsbot.statuses) == {"200"}
+    print_summary(
+        [
+            Figure(
+                "webhook_throughput_ratio",
+                f"{ratio:.2f} x baseline ({smsbot.rps:,.0f} vs {baseline.rps:,.0f} req/s)",
+                ">= 0.5 x baseline",
+                ratio >= 0.5 and ok_statuses,
+            ),
+            Figure("webhook_p99_ms", f"{smsbot.p99_ms:.1f} ms", "reported", True),
+            Figure("rss_idle_mb", f"{idle_mb:.0f} MB", "<= 120 MB", idle_mb <= 120),
+            Figure("rss_after_load_mb", f"{after_mb:.0f} MB", "<= 120 MB", after_mb <= 120),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
