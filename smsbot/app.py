@@ -9,10 +9,11 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from smsbot import webhook
+from smsbot import hooks, status_callback, webhook
 from smsbot.config import Settings
 from smsbot.orders import Order
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
+from smsbot.watcher import Watcher, watching
 
 
 def create_app(
@@ -31,10 +32,22 @@ def create_app(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
             app.state.services = running
-            yield
+            # The watcher acts on carrier pushes always; it polls only with watch.enabled.
+            app.state.watcher = Watcher(
+                settings,
+                running.store,
+                running.registry,
+                running.outbox,
+                running.alerts,
+                clock=clock,
+            )
+            async with watching(app.state.watcher if settings.watch.enabled else None):
+                yield
 
     routes = [
         Route("/sms", webhook.sms, methods=["POST"]),
+        Route("/twilio/status", status_callback.status, methods=["POST"]),
         Route("/healthz", webhook.healthz, methods=["GET"]),
+        Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

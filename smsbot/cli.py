@@ -319,6 +319,35 @@ def carriers(config: str | None, demo: bool) -> None:
     _run(show())
 
 
+@main.command("new-adapter")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    help="Where to write the files (default: the current directory).",
+)
+def new_adapter(name: str, directory: Path) -> None:
+    """Write a ready-to-fill adapter NAME.py, a sample fixture, and a test that runs the kit."""
+    from smsbot.scaffold import scaffold
+
+    try:
+        written = scaffold(name, directory).write()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"Next: fill in the TODOs of {name}.py, record real answers in fixtures/{name}/, and "
+        f"run python -m pytest {directory / f'test_{name}.py'}. Enable it with "
+        f'[carriers.{name}] module = "{name}" (its folder on PYTHONPATH), or package it '
+        "under the smsbot.carriers entry point: see docs/adapters.md."
+    )
+
+
 @main.command()
 @click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @_fail_cleanly
@@ -361,6 +390,95 @@ def check(config: str | None) -> None:
             raise SmsbotError(f"{failed} carrier(s) failed the check")
 
     _run(probe())
+
+
+@main.command("alerts")
+@click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--limit", default=50, show_default=True, help="How many to show.")
+@_fail_cleanly
+def alerts_command(config: str | None, limit: int) -> None:
+    """List the newest merchant alerts and whether the alerts webhook got them."""
+    from smsbot.alerts import describe
+    from smsbot.store import Store
+
+    settings = _settings(config)
+
+    async def show() -> None:
+        store = await Store.open(settings.store.path)
+        try:
+            found = await store.recent_alerts(limit)
+        finally:
+            await store.close()
+        for alert in found:
+            click.echo(describe(alert, settings.bot.timezone))
+        if not found:
+            click.echo("no alerts")
+
+    _run(show())
+
+
+@main.command("outbox")
+@click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--limit", default=50, show_default=True, help="How many to show.")
+@_fail_cleanly
+def outbox_command(config: str | None, limit: int) -> None:
+    """List the newest outbound messages and where each stands (bodies are not shown)."""
+    from smsbot.outbox import describe
+    from smsbot.store import Store
+
+    settings = _settings(config)
+
+    async def show() -> None:
+        store = await Store.open(settings.store.path)
+        try:
+            found = await store.recent_outbox(limit)
+        finally:
+            await store.close()
+        for message in found:
+            click.echo(describe(message, settings.bot.timezone))
+        if not found:
+            click.echo("no outbound messages")
+
+    _run(show())
+
+
+@main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--once", is_flag=True, help="One pass over the shipments that are due, then exit.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@_fail_cleanly
+def watch(config: str | None, once: bool, verbose: bool) -> None:
+    """Watch open shipments and text customers first, until Ctrl-C (or one pass: --once).
+
+    --once suits cron: it checks what is due, sends what the outbox and the alerts have due,
+    prints a summary and exits.
+    """
+    import signal
+
+    from smsbot.services import open_services, utc_now
+    from smsbot.watcher import Watcher
+
+    _logging(verbose)
+    settings = _settings(config)
+
+    async def go() -> None:
+        async with open_services(settings, check_signatures=False) as bot:
+            watcher = Watcher(
+                settings, bot.store, bot.registry, bot.outbox, bot.alerts, clock=utc_now
+            )
+            if once:
+                summary = await watcher.run_once()
+                sent = await bot.outbox.send_due()
+                delivered = await bot.alerts.deliver_due()
+                click.echo(f"watch: {summary}; {sent} sent, {delivered} alerts delivered")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await watcher.run(stop)
+
+    _run(go())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,11 +16,13 @@ import httpx
 from starlette.requests import Request
 
 from smsbot import __version__
+from smsbot.alerts import Alerts
 from smsbot.config import Settings
 from smsbot.conversation import Conversation
 from smsbot.errors import ConfigError
 from smsbot.lookup import Lookup
 from smsbot.orders import Order
+from smsbot.outbox import Outbox
 from smsbot.registry import Registry, load_registry
 from smsbot.store import Store
 from smsbot.twiml import SignatureCheck
@@ -43,6 +45,8 @@ class Services:
     lookup: Lookup
     conversation: Conversation
     signature: SignatureCheck | None  # None when validation is switched off
+    outbox: Outbox
+    alerts: Alerts
 
 
 def signature_check(settings: Settings) -> SignatureCheck | None:
@@ -114,8 +118,24 @@ async def open_services(
         ) as http:
             registry = build_registry(settings, http)
             lookup = Lookup(registry, store, settings.tracking, clock)
-            conversation = Conversation(settings, store, lookup, registry, clock)
-            yield Services(settings, store, http, registry, lookup, conversation, signature)
+            try:
+                conversation = Conversation(settings, store, lookup, registry, clock, http=http)
+                outbox = Outbox(settings, store, http, clock)
+                alerts = Alerts(settings, store, http, clock)
+                yield Services(
+                    settings,
+                    store,
+                    http,
+                    registry,
+                    lookup,
+                    conversation,
+                    signature,
+                    outbox,
+                    alerts,
+                )
+            finally:
+                # Carrier calls still warming the cache need the client and the store.
+                await lookup.close()
     finally:
         await store.close()
 
