@@ -29,6 +29,7 @@ from smsbot.errors import (
     CarrierUnavailable,
 )
 from smsbot.orders import Shipment
+from smsbot.registry import carrier_display_name
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
 
 if TYPE_CHECKING:  # annotations only: keeps this module importable on its own
@@ -182,6 +183,13 @@ class Lookup:
         failure: Failure | None = None,
     ) -> PackageStatus:
         name = self._registry.display_name(shipment.carrier)
+        if (
+            result is not None
+            and result.service_carrier
+            and self._registry.is_aggregator(shipment.carrier)
+        ):
+            # An order that names the aggregator itself: say the carrier it found.
+            name = carrier_display_name(result.service_carrier)
         return PackageStatus(shipment, name, result, checked_at, failure)
 
     def _join(self, carrier: str, numbers: list[str]) -> dict[Key, asyncio.Future[Answer]]:
@@ -236,9 +244,7 @@ class Lookup:
                 if self._flights.get(key) is future:
                     del self._flights[key]
 
-    async def _call(
-        self, carrier: str, numbers: list[str]
-    ) -> Mapping[str, TrackingResult] | Failure:
+    async def _call(self, carrier: str, numbers: list[str]) -> Mapping[str, Answer] | Failure:
         if not self._registry.serves(carrier):
             return Failure.NO_ADAPTER
         timeout = self._settings.carrier_timeout_s
@@ -250,7 +256,11 @@ class Lookup:
             return Failure.TIMEOUT
         except CarrierError as exc:
             log.warning("%s: %s", carrier, exc)
-            return FAILURES.get(type(exc), _closest_failure(exc))
+            failure = FAILURES.get(type(exc), _closest_failure(exc))
+            if not exc.partial:
+                return failure
+            # One request of several failed: the numbers answered before it are still good.
+            return {number: exc.partial.get(number, failure) for number in numbers}
         except Exception:
             # A broken adapter must not take the reply down with it.
             log.exception("%s: adapter failed unexpectedly", carrier)
@@ -270,12 +280,12 @@ async def _wait(
     return {key: f.result() if f.done() else Failure.TIMEOUT for key, f in futures.items()}
 
 
-def _answer_for(
-    carrier: str, number: str, outcome: Mapping[str, TrackingResult] | Failure
-) -> Answer:
+def _answer_for(carrier: str, number: str, outcome: Mapping[str, Answer] | Failure) -> Answer:
     if isinstance(outcome, Failure):
         return outcome
     result = outcome.get(number)
+    if isinstance(result, Failure):
+        return result
     if result is None:
         log.error("%s answered without a result for one number asked", carrier)
         return Failure.BAD_RESPONSE

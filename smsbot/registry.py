@@ -84,6 +84,10 @@ class Registry:
             return Route(carrier, self.adapters[self.default], self.default)
         return None
 
+    def is_aggregator(self, name: str) -> bool:
+        """Whether `name` is an enabled aggregator adapter (one that has `track_for`)."""
+        return isinstance(self.adapters.get(name), AggregatorAdapter)
+
     def serves(self, carrier: str) -> bool:
         """Whether some adapter answers for `carrier`."""
         return self.route(carrier) is not None
@@ -114,7 +118,17 @@ class Registry:
         adapter = self.adapters.get(name)
         if adapter is not None:
             return adapter.display_name
-        return CARRIER_NAMES.get(name, name.replace("_", " ").title())
+        return carrier_display_name(name)
+
+
+def carrier_display_name(code: str) -> str:
+    """A carrier's name for replies from any spelling of it: "canada-post", "ups", "OnTrac"."""
+    key = code.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in CARRIER_NAMES:
+        return CARRIER_NAMES[key]
+    if code != code.lower():  # an aggregator's own capitals: "OnTrac", "DHLExpress"
+        return code
+    return key.replace("_", " ").title()
 
 
 def installed_entry_points() -> list[EntryPoint]:

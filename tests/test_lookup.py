@@ -287,3 +287,17 @@ async def test_close_cancels_calls_still_running(make_lookup: MakeLookup) -> Non
     [after] = await lookup.track([Shipment("x", "N2")])  # shutting down: nobody is asked
     assert after.failure is Failure.UNAVAILABLE
     assert adapter.asked == [["N1"]]
+
+
+async def test_one_failed_request_keeps_the_other_numbers_answers(
+    make_lookup: MakeLookup, store: Store
+) -> None:
+    error = CarrierRateLimited("ups", "429 on the second request", 30)
+    error.partial = {"U1": TrackingResult("ups", "U1", Status.OUT_FOR_DELIVERY, "On the van")}
+    lookup = make_lookup(Clock(), FakeAdapter("ups", error=error))
+    first, second = await lookup.track([Shipment("ups", "U1"), Shipment("ups", "U2")])
+    assert first.failure is None and first.result is not None
+    assert first.result.status is Status.OUT_FOR_DELIVERY
+    assert second.failure is Failure.RATE_LIMITED and second.result is None
+    assert await store.cached_tracking("ups", "U1") is not None  # the good answer is cached
+    assert await store.cached_tracking("ups", "U2") is None

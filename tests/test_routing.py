@@ -17,7 +17,7 @@ from smsbot.config import TrackingSettings
 from smsbot.errors import ConfigError
 from smsbot.lookup import Failure, Lookup
 from smsbot.orders import Shipment
-from smsbot.registry import Registry, load_registry
+from smsbot.registry import Registry, carrier_display_name, load_registry
 from smsbot.store import Store
 from smsbot.tracking import Status
 from tests.adapters.aggregator import FakeAggregator
@@ -133,6 +133,7 @@ async def test_lookup_asks_through_the_route_and_caches_under_the_carrier(
         cached = await store.cached_tracking("ontrac", "C111")
         assert cached is not None and cached.result.service_carrier == "OnTrac"
         await lookup.track([Shipment("ontrac", "C111")])  # fresh in the cache: not asked again
+        await lookup.close()
     assert aggregator(registry).asked == [("OnTrac", ["C111"])]
 
 
@@ -147,3 +148,23 @@ def test_carriers_command_lists_the_routes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "ontrac" in result.output and "-> easy" in result.output
     assert "any other carrier" in result.output
+
+
+async def test_an_order_naming_the_aggregator_shows_the_carrier_it_found(
+    http: httpx.AsyncClient,
+) -> None:
+    registry = registry_with(http)
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    async with await Store.open(":memory:") as store:
+        lookup = Lookup(registry, store, TrackingSettings(), lambda: now)
+        [package] = await lookup.track([Shipment("easy", "CP123")])
+        await lookup.close()
+    assert package.display_name == "Canada Post"
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [("canada-post", "Canada Post"), ("usps", "USPS"), ("OnTrac", "OnTrac"), ("acme", "Acme")],
+)
+def test_carrier_display_names_from_any_spelling(code: str, shown: str) -> None:
+    assert carrier_display_name(code) == shown

@@ -21,8 +21,11 @@ class FakeAggregator:
         self.asked: list[tuple[str | None, list[str]]] = []
 
     async def track(self, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
-        self.asked.append((None, list(numbers)))
-        return {n: TrackingResult(self.name, n, Status.PENDING) for n in numbers}
+        self.asked.append((None, list(numbers)))  # the aggregator detects the carrier
+        return {
+            n: TrackingResult(self.name, n, Status.PENDING, service_carrier="canada-post")
+            for n in numbers
+        }
 
     async def track_for(self, carrier: str, numbers: Sequence[str]) -> Mapping[str, TrackingResult]:
         code = self.codes.get(carrier, carrier)
