@@ -62,6 +62,8 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # At DEBUG, aiosqlite logs every statement's parameters: phone numbers, postal codes.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,7 +82,9 @@ def main() -> None:
 def serve(
     config: str | None, host: str | None, port: int | None, demo: bool, verbose: bool
 ) -> None:
-    """Run the webhook server (POST /sms, GET /healthz)."""
+    """Run the server: POST /sms (Twilio's incoming-message webhook), POST /twilio/status
+    (delivery callbacks), POST /hooks/CARRIER (carrier pushes), GET /healthz; and the
+    watcher too when watch.enabled is true."""
     import uvicorn
 
     from smsbot.app import create_app

@@ -516,6 +516,9 @@ def demo_settings(store_path: str, environ: Mapping[str, str] | None = None) -> 
             support_contact="help@demo.example",
             timezone=ZoneInfo("America/New_York"),
             verify="none",
+            # Someone trying the demo types fast; the real defaults would cut them off.
+            max_messages_per_minute=60,
+            max_lookups_per_hour=500,
         ),
         carriers={"demo": {}},
         source="--demo",

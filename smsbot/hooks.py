@@ -17,42 +17,18 @@ USPS and DHL tracking APIs used here do not push.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from smsbot.services import services
-from smsbot.tracking import TrackingResult
+from smsbot.tracking import PushAdapter, TrackingResult
 from smsbot.watcher import Watcher
 
 log = logging.getLogger("smsbot.hooks")
 
 #: Tracking pushes are a few kB; a carrier batching many updates stays far below this.
 MAX_PUSH_BYTES = 1024 * 1024
-
-
-@runtime_checkable
-class PushAdapter(Protocol):
-    """An adapter that understands its carrier's pushed updates (optional, beside `track`).
-
-    Both methods are pure: no I/O, so they are tested on recorded payloads like `parse_*`.
-    """
-
-    def verify_push(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """Whether the request really comes from the carrier (its signature, its token).
-
-        `headers` are lower-case. Compare secrets with `hmac.compare_digest`.
-        """
-        ...
-
-    def parse_push(self, headers: Mapping[str, str], body: bytes) -> list[TrackingResult]:
-        """The tracking results in a verified payload (one per number it is about).
-
-        Raises ValueError (or a `CarrierResponseError`) for a payload it cannot read.
-        """
-        ...
 
 
 def push_watcher(request: Request) -> Watcher:

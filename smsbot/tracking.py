@@ -42,6 +42,7 @@ __all__ = [
     "Eta",
     "Event",
     "Problem",
+    "PushAdapter",
     "RequestBudget",
     "Status",
     "TokenCache",
@@ -228,6 +229,31 @@ class AggregatorAdapter(CarrierAdapter, Protocol):
         The adapter translates the name into its own carrier code (its built-in table,
         overridden by a `codes` table in its config); results carry `carrier` = the
         adapter's name and `service_carrier` = the carrier it was asked about.
+        """
+        ...
+
+
+@runtime_checkable
+class PushAdapter(Protocol):
+    """An adapter that understands its carrier's pushed updates (optional, beside `track`).
+
+    `POST /hooks/<name>` verifies and parses pushes with these, then acts on them like a
+    fresh poll.
+
+    Both methods are pure: no I/O, so they are tested on recorded payloads like `parse_*`.
+    """
+
+    def verify_push(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether the request really comes from the carrier (its signature, its token).
+
+        `headers` are lower-case. Compare secrets with `hmac.compare_digest`.
+        """
+        ...
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> list[TrackingResult]:
+        """The tracking results in a verified payload (one per number it is about).
+
+        Raises ValueError (or a `CarrierResponseError`) for a payload it cannot read.
         """
         ...
 

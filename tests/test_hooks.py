@@ -19,11 +19,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from smsbot.app import create_app
-from smsbot.hooks import PushAdapter
 from smsbot.orders import Order, Shipment
 from smsbot.snapshot import result_from_json, result_to_json
 from smsbot.store import OutboxMessage, Store
-from smsbot.tracking import CarrierConfig, Event, Status, TrackingResult
+from smsbot.tracking import CarrierConfig, Event, PushAdapter, Status, TrackingResult
 from tests.conftest import PUBLIC_URL, SettingsFactory
 
 SECRET = "push-secret-0123"
