@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from smsbot.services import services
-from smsbot.webhook import MAX_FORM_BYTES
+from smsbot.webhook import read_form
 
 log = logging.getLogger("smsbot.status")
 
@@ -21,14 +21,9 @@ log = logging.getLogger("smsbot.status")
 async def status(request: Request) -> Response:
     """Apply one status callback; always a quick empty 200 once the signature holds."""
     bot = services(request)
-    length = request.headers.get("content-length", "")
-    body = await request.body()
-    if (length.isdigit() and int(length) > MAX_FORM_BYTES) or len(body) > MAX_FORM_BYTES:
+    form = await read_form(request)
+    if form is None:
         return PlainTextResponse("request too large", status_code=413)
-    try:
-        form = await request.form(max_files=0, max_fields=200)
-    except Exception:  # malformed body: it cannot carry a valid signature either
-        return PlainTextResponse("invalid signature", status_code=403)
     if bot.signature is not None:
         signature = request.headers.get("X-Twilio-Signature")
         if not bot.signature.valid(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -16,12 +17,13 @@ log = logging.getLogger("smsbot.webhook")
 
 # Twilio's whole form is a few kB (1600-character body plus metadata); more is not Twilio.
 MAX_FORM_BYTES = 64 * 1024
+MAX_FIELDS = 200
 
 
 async def sms(request: Request) -> Response:
     """Twilio's "a message comes in" webhook: signature first, then one TwiML reply."""
     bot = services(request)
-    form = await _read_form(request)
+    form = await read_form(request)
     if form is None:
         return PlainTextResponse("request too large", status_code=413)
     if bot.signature is not None:
@@ -45,23 +47,39 @@ async def sms(request: Request) -> Response:
     return Response(render(text), media_type=MEDIA_TYPE)
 
 
-async def _read_form(request: Request) -> FormData | None:
+async def read_form(request: Request) -> FormData | None:
     """The posted form (empty when it cannot be parsed), or None when it is too large.
 
-    An unparseable body then fails the signature check, or, with checking off, gets the
-    usage hint: never a 500.
+    The body is read with a running cap, so a huge or chunked body (no Content-Length) is
+    refused after 64 kB, before anything is buffered or checked. Twilio posts
+    application/x-www-form-urlencoded; anything else reads as an empty form, which then
+    fails the signature check or, with checking off, gets the usage hint: never a 500.
     """
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_FORM_BYTES:
         return None
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return None
-    try:
-        return await request.form(max_files=0, max_fields=200)
-    except Exception:  # a malformed multipart or urlencoded body
-        log.warning("could not parse a webhook body of %d bytes", len(body))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/x-www-form-urlencoded":
         return FormData()
+    try:
+        pairs: list[tuple[str, str | UploadFile]] = list(
+            parse_qsl(
+                b"".join(chunks).decode("utf-8", errors="replace"),
+                keep_blank_values=True,
+                max_num_fields=MAX_FIELDS,
+            )
+        )
+    except ValueError:  # more fields than any Twilio form has
+        log.warning("ignored a webhook body with more than %d fields", MAX_FIELDS)
+        return FormData()
+    return FormData(pairs)
 
 
 async def healthz(request: Request) -> Response:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from smsbot.app import create_app
 from smsbot.config import Settings
 from smsbot.demo import DEMO_ORDERS
 from smsbot.services import Services
+from smsbot.webhook import MAX_FORM_BYTES, read_form
 from tests.conftest import (
     OWNER,
     PUBLIC_URL,
@@ -180,6 +182,24 @@ def test_missing_fields_get_valid_twiml(client: TestClient) -> None:
 def test_oversized_body_is_refused(client: TestClient) -> None:
     response = post_sms(client, sms_form("x" * 70_000))
     assert response.status_code == 413
+
+
+async def test_a_chunked_body_without_length_is_cut_off_while_reading() -> None:
+    pulled = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": pulled < 10_000}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/sms",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+    }
+    assert await read_form(Request(scope, receive)) is None
+    assert pulled <= MAX_FORM_BYTES // 1024 + 1  # refused at the cap, not after 10 MB
 
 
 def test_healthz(client: TestClient) -> None:
