@@ -206,6 +206,12 @@ class Watcher:
             carriers = [c for c in dict.fromkeys((result.service_carrier, result.carrier)) if c]
             shipments = await self._store.shipments_for_tracking(carriers, result.number)
             for carrier in dict.fromkeys(s.carrier for s in shipments):
+                cached = await self._store.cached_tracking(carrier, result.number)
+                if cached is not None and _older(result, cached.result):
+                    # Pushes arrive late and out of order: never go back in time.
+                    log.info("%s: ignored a push older than what we know", carrier)
+                    shipments = [s for s in shipments if s.carrier != carrier]
+                    continue
                 await self._store.save_tracking(replace(result, carrier=carrier), now)
             checked.extend((s, replace(result, carrier=s.carrier)) for s in shipments)
         outcomes = await self._act(checked, now, summary)
@@ -370,8 +376,14 @@ class Watcher:
         verdict = Verdict(shipment, result)
         scans = [event for event in result.events if event.status not in PRE_SCAN]
         if scans:
-            verdict.first_scan_at, verdict.last_scan_at = scans[0].time, scans[-1].time
+            verdict.first_scan_at = scans[0].time
+            # After a first real scan, an event with a code the adapter does not map is
+            # still the carrier touching the parcel: it counts against "stalled".
+            later = [e for e in result.events if e.time >= scans[0].time]
+            verdict.last_scan_at = later[-1].time
         scanned = result.problem is None and (bool(scans) or result.status not in PRE_SCAN)
+        # A parcel scanned before stays scanned when the carrier briefly forgets it.
+        was_scanned = shipment.first_scan_at is not None or "shipped" in shipment.fired
         news: list[Trigger] = []
         if result.problem is None:
             status = result.status
@@ -402,6 +414,7 @@ class Watcher:
         label_age = now - self._label_time(shipment, result)
         if (
             not scanned
+            and not was_scanned
             and Trigger.LABEL_NOT_SCANNED.value not in shipment.fired
             and label_age >= timedelta(hours=watch.label_scan_alert_h)
         ):
@@ -463,7 +476,9 @@ class Watcher:
         """One order: its customer message (merged), its alerts, then the record of both."""
         telling = [v for v in verdicts if v.tell is not None]
         if telling:
-            lead = min(telling, key=lambda v: PRIORITY.index(v.tell))
+            # Ties go to the lowest shipment id, so a pass repeated after a crash picks the
+            # same lead, hence the same outbox key, and sends nothing twice.
+            lead = min(telling, key=lambda v: (PRIORITY.index(v.tell), v.shipment.shipment_id))
             order = lead.shipment
             news = [
                 News(
@@ -608,3 +623,12 @@ async def watching(watcher: Watcher | None) -> AsyncIterator[None]:
             await asyncio.wait_for(task, timeout=STOP_GRACE_S)
         except TimeoutError:
             log.warning("the watcher did not stop in %.0f s; cancelled it", STOP_GRACE_S)
+
+
+def _older(pushed: TrackingResult, known: TrackingResult) -> bool:
+    """Whether a pushed result says less than the one we have (an older or earlier state)."""
+    if known.status in FINAL_STATUSES and pushed.status not in FINAL_STATUSES:
+        return True
+    if pushed.last_event is None or known.last_event is None:
+        return pushed.last_event is None and known.last_event is not None
+    return pushed.last_event.time < known.last_event.time

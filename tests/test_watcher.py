@@ -494,3 +494,34 @@ async def test_push_feeds_the_same_triggers(rig: Rig) -> None:
     assert len(rig.outbox.sent) == 1
     await rig.watcher.run_once()
     assert rig.ups.calls == []  # the push counts as a check
+
+
+async def test_a_late_push_never_goes_back_in_time(rig: Rig) -> None:
+    delivered = result(
+        "ups", UPS1, Status.DELIVERED, event(1, Status.DELIVERED), proof_of_delivery=True
+    )
+    await rig.watcher.apply([delivered])
+    stale = result("ups", UPS1, Status.OUT_FOR_DELIVERY, event(3, Status.OUT_FOR_DELIVERY))
+    summary = await rig.watcher.apply([stale])  # a delayed webhook from before the delivery
+    assert summary.checked == 0
+    assert rig.keys() == ["watch:1:delivered"]
+    cached = await rig.store.cached_tracking("ups", UPS1)
+    assert cached is not None and cached.result.status is Status.DELIVERED
+
+
+async def test_a_scanned_parcel_the_carrier_forgets_is_no_label_alert(rig: Rig) -> None:
+    rig.ups.results[UPS1] = result("ups", UPS1, Status.IN_TRANSIT, event(2, Status.IN_TRANSIT))
+    await rig.watcher.run_once()
+    assert rig.keys() == ["watch:1:shipped"]
+    rig.ups.results[UPS1] = TrackingResult.not_found("ups", UPS1)  # USPS-style amnesia
+    for _ in range(20):
+        await later(rig, 3.5)
+    assert rig.alerts.raised == []
+
+
+async def test_unmapped_scans_after_the_first_keep_a_parcel_from_stalling(rig: Rig) -> None:
+    moving = event(40, Status.IN_TRANSIT, "Columbus, OH")
+    unmapped = event(2, Status.UNKNOWN, "Louisville, KY")
+    rig.ups.results[UPS1] = result("ups", UPS1, Status.IN_TRANSIT, moving, unmapped)
+    await rig.watcher.run_once()
+    assert rig.keys() == ["watch:1:shipped"]  # news, but no stall apology
