@@ -379,8 +379,8 @@ class Watcher:
             verdict.first_scan_at = scans[0].time
             # After a first real scan, an event with a code the adapter does not map is
             # still the carrier touching the parcel: it counts against "stalled".
-            later = [e for e in result.events if e.time >= scans[0].time]
-            verdict.last_scan_at = later[-1].time
+            since_first = [e for e in result.events if e.time >= scans[0].time]
+            verdict.last_scan_at = since_first[-1].time
         scanned = result.problem is None and (bool(scans) or result.status not in PRE_SCAN)
         # A parcel scanned before stays scanned when the carrier briefly forgets it.
         was_scanned = shipment.first_scan_at is not None or "shipped" in shipment.fired
