@@ -94,8 +94,9 @@ class Conversation:
         started = time.monotonic()
         key = sender_key(message.sender, message.address)
         if message.message_sid:
-            claimed = await self._store.claim_message(
+            claimed = await self._store.claim_tagged(
                 message.message_sid,
+                key,
                 channel=message.channel.value,
                 sender=message.address,
                 body=message.body,
@@ -103,7 +104,6 @@ class Conversation:
             )
             if not claimed:
                 return await self._replay(message.message_sid)
-            await self._store.tag_message(message.message_sid, key)
         try:
             answer = await self._decide(message, key)
         except Exception:
@@ -179,14 +179,14 @@ class Conversation:
         if kind in (Kind.OPT_OUT, Kind.OPT_IN):  # always honoured, never limited
             turn = _Turn(message, key, now, Session())
             return await self._opt(turn)
-        verdict = await self._store.hit_limit(
+        # The messages-per-minute count and the session in one store call (one round trip).
+        verdict, session = await self._store.begin_turn(
+            message.channel.value,
             key,
-            "messages",
             now,
             limit=self._bot.max_messages_per_minute,
             window_s=MESSAGE_WINDOW_S,
         )
-        session = await self._store.session(message.channel.value, key, now)
         turn = _Turn(message, key, now, session)
         if verdict is not Verdict.ALLOWED:
             text = replies.rate_limited(self._say(turn)) if verdict is Verdict.NOTICE else None
@@ -234,15 +234,12 @@ class Conversation:
         A locked-out sender gets silence, the same for every order; one over the limit gets
         one notice, then silence until the window ends.
         """
-        if await self._store.locked_until(turn.key, turn.now) is not None:
-            return Answer(None, "locked_out")
-        verdict = await self._store.hit_limit(
-            turn.key,
-            "lookups",
-            turn.now,
-            limit=self._bot.max_lookups_per_hour,
-            window_s=LOOKUP_WINDOW_S,
+        # The lockout check and the lookups-per-hour count in one store call.
+        verdict = await self._store.hit_lookup_limit(
+            turn.key, turn.now, limit=self._bot.max_lookups_per_hour, window_s=LOOKUP_WINDOW_S
         )
+        if verdict is None:
+            return Answer(None, "locked_out")
         if verdict is not Verdict.ALLOWED:
             text = replies.lookup_limited(self._say(turn)) if verdict is Verdict.NOTICE else None
             return Answer(text, "lookup_limited")

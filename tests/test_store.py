@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 
 from smsbot.orders import Leg, Order, Shipment
 from smsbot.store import MIGRATIONS, ImportCounts, Store, StoredReply, StoreError
+from smsbot.store.base import fetch_all
+from smsbot.store.conversation import Session, Verdict
 from smsbot.tracking import Eta, Event, Status, TrackingResult, carrier_local
 
 NOW = datetime(2024, 11, 23, 14, 14, tzinfo=UTC)
@@ -454,3 +457,95 @@ async def test_opt_out_and_back_in(store: Store) -> None:
     await store.set_opted_out("+525512345678", "sms", False, NOW + timedelta(minutes=1))
 
     assert await store.is_opted_out("+5215512345678") is False
+
+
+# One call per store method (`StoreBase._run`)
+
+
+def insert_order_then_fail(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "INSERT INTO orders (number, created_at, updated_at) VALUES ('ghost', 'x', 'x')"
+    )
+    raise ValueError("halfway")
+
+
+async def test_run_uses_the_aiosqlite_worker_thread(store: Store) -> None:
+    """`_on_worker` relies on aiosqlite internals: this fails if an upgrade removes them."""
+    loop_thread = threading.get_ident()
+
+    worker = await store._run(lambda connection: threading.get_ident())
+    inline = await store._run(lambda connection: threading.get_ident(), inline=True)
+
+    assert worker != loop_thread
+    assert inline == loop_thread
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_run_rolls_back_a_write_that_raises(
+    store: Store, db_path: Path, inline: bool
+) -> None:
+    with pytest.raises(ValueError, match="halfway"):
+        await store._run(insert_order_then_fail, write=True, inline=inline)
+
+    assert query(db_path, "SELECT count(*) FROM orders") == [(0,)]
+    await store.upsert_orders([order("after")])  # no transaction was left open
+    assert await store.count_orders() == 1
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_run_maps_sqlite_errors(store: Store, inline: bool) -> None:
+    with pytest.raises(StoreError, match="no such table"):
+        await store._run(
+            lambda connection: fetch_all(connection, "SELECT * FROM nope"), inline=inline
+        )
+
+
+async def test_a_busy_database_is_waited_for_off_the_event_loop(
+    store: Store, db_path: Path
+) -> None:
+    """Another process holds the write lock: an inline write must not block the loop (it
+    would for busy_timeout), but wait on the worker thread and then succeed."""
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        task = asyncio.create_task(
+            store.hit_limit("+15551234567", "messages", NOW, limit=5, window_s=60)
+        )
+        for _ in range(20):
+            await asyncio.sleep(0)  # the loop keeps running while the task waits
+        assert not task.done()
+        other.execute("COMMIT")
+        assert await task is Verdict.ALLOWED
+    finally:
+        other.close()
+    assert query(db_path, "SELECT hits FROM rate_windows") == [(1,)]
+
+
+async def test_a_memory_store_runs_everything_on_the_worker() -> None:
+    async with await Store.open(":memory:") as store:
+        thread = await store._run(lambda connection: threading.get_ident(), inline=True)
+        assert await store.claim_tagged(
+            "SM1", "+15551234567", channel="sms", sender="+15551234567", body="hi", received_at=NOW
+        )
+    assert thread != threading.get_ident()
+
+
+async def test_the_combined_calls_of_a_message(store: Store, db_path: Path) -> None:
+    key = "+15551234567"
+    assert await store.claim_tagged(
+        "SM1", key, channel="sms", sender=key, body="1001", received_at=NOW
+    )
+    assert not await store.claim_tagged(
+        "SM1", "+15559999999", channel="sms", sender=key, body="1001", received_at=NOW
+    )
+    assert query(db_path, "SELECT phone_key FROM messages") == [(key,)]
+
+    first = await store.begin_turn("sms", key, NOW, limit=1, window_s=60)
+    second = await store.begin_turn("sms", key, NOW, limit=1, window_s=60)
+    assert [first[0], second[0]] == [Verdict.ALLOWED, Verdict.NOTICE]
+    assert first[1] == second[1] == Session()
+
+    assert await store.hit_lookup_limit(key, NOW, limit=5, window_s=3600) is Verdict.ALLOWED
+    await store.record_wrong_answer(key, NOW, max_attempts=1, lockout_s=900)
+    assert await store.hit_lookup_limit(key, NOW, limit=5, window_s=3600) is None
+    assert query(db_path, "SELECT hits FROM rate_windows WHERE kind = 'lookups'") == [(1,)]

@@ -7,11 +7,21 @@ per channel and sender; verification and limits are per sender, on every channel
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from smsbot.store.base import StoreBase, parse_utc, phone_key, time_or_none, utc_text
+from smsbot.store.base import (
+    StoreBase,
+    change,
+    fetch_one,
+    parse_utc,
+    phone_key,
+    time_or_none,
+    utc_text,
+)
+from smsbot.store.core import CLAIM_SQL, claim_values
 
 #: Migration 2: the tables of this module, and the sender's key on the message log.
 SCHEMA: tuple[str, ...] = (
@@ -89,19 +99,20 @@ class ConversationStore(StoreBase):
 
     async def session(self, channel: str, key: str, now: datetime) -> Session:
         """The sender's session; its context reads as empty once it has expired."""
-        rows = await self._fetch(
-            """SELECT language, menu, pending_order, last_order, expires_at, hint_at
-               FROM sessions WHERE channel = ? AND sender_key = ?""",
-            (channel, key),
+        return await self._run(
+            lambda connection: _read_session(connection, channel, key, now), inline=True
         )
-        if not rows:
-            return Session()
-        language, menu, pending, last, expires_at, hint_at = rows[0]
-        hint = time_or_none(hint_at)
-        if parse_utc(expires_at) <= now:
-            return Session(hint_at=hint)
-        numbers = tuple(str(number) for number in json.loads(menu)) if menu else ()
-        return Session(language, numbers, pending, last, hint)
+
+    async def begin_turn(
+        self, channel: str, key: str, now: datetime, *, limit: int, window_s: float
+    ) -> tuple[Verdict, Session]:
+        """`hit_limit(key, "messages", ...)` and `session(channel, key, now)` in one trip."""
+
+        def work(connection: sqlite3.Connection) -> tuple[Verdict, Session]:
+            verdict = _hit(connection, key, "messages", now, limit=limit, window_s=window_s)
+            return verdict, _read_session(connection, channel, key, now)
+
+        return await self._run(work, write=True, inline=True)
 
     async def save_session(
         self, channel: str, key: str, session: Session, now: datetime, ttl_s: float
@@ -119,6 +130,7 @@ class ConversationStore(StoreBase):
                    hint_at = excluded.hint_at""",
             (channel, key, session.language, menu, session.pending_order, session.last_order,
              expires, hint),
+            inline=True,
         )  # fmt: skip
 
     async def forget_expired(self, now: datetime, *, hint_window_s: float, lockout_s: float) -> int:
@@ -126,35 +138,30 @@ class ConversationStore(StoreBase):
         at = utc_text(now, "now")
         hint_cutoff = utc_text(now - timedelta(seconds=hint_window_s), "cutoff")
         attempts_cutoff = utc_text(now - timedelta(seconds=lockout_s), "cutoff")
-        deleted = 0
-        async with self._session(write=True):
-            for sql, params in (
-                (
-                    """DELETE FROM sessions WHERE expires_at <= ?
+        statements = (
+            (
+                """DELETE FROM sessions WHERE expires_at <= ?
                        AND (hint_at IS NULL OR hint_at <= ?)""",
-                    (at, hint_cutoff),
-                ),
-                ("DELETE FROM verified_orders WHERE expires_at <= ?", (at,)),
-                (
-                    """DELETE FROM verify_attempts WHERE locked_until <= ?
+                (at, hint_cutoff),
+            ),
+            ("DELETE FROM verified_orders WHERE expires_at <= ?", (at,)),
+            (
+                """DELETE FROM verify_attempts WHERE locked_until <= ?
                        OR (locked_until IS NULL AND first_at <= ?)""",
-                    (at, attempts_cutoff),
-                ),
-            ):
-                cursor = await self._db.execute(sql, params)
-                deleted += cursor.rowcount
-                await cursor.close()
-        return deleted
+                (at, attempts_cutoff),
+            ),
+        )
+
+        def work(connection: sqlite3.Connection) -> int:
+            return sum(change(connection, sql, params) for sql, params in statements)
+
+        return await self._run(work, write=True)
 
     # Verification
 
     async def locked_until(self, key: str, now: datetime) -> datetime | None:
         """The end of the sender's lockout, or None when they are not locked out."""
-        rows = await self._fetch(
-            "SELECT locked_until FROM verify_attempts WHERE sender_key = ?", (key,)
-        )
-        until = time_or_none(rows[0][0]) if rows else None
-        return until if until is not None and until > now else None
+        return await self._run(lambda connection: _locked_until(connection, key, now), inline=True)
 
     async def record_wrong_answer(
         self, key: str, now: datetime, *, max_attempts: int, lockout_s: float
@@ -164,20 +171,21 @@ class ConversationStore(StoreBase):
         Wrong answers are counted for `lockout_s` from the first one, then forgotten; a
         right answer does not reset them (knowing one code must not buy more guesses).
         """
-        async with self._session(write=True):
-            rows = list(
-                await self._db.execute_fetchall(
-                    "SELECT attempts, first_at FROM verify_attempts WHERE sender_key = ?",
-                    (key,),
-                )
+
+        def work(connection: sqlite3.Connection) -> WrongAnswer:
+            row = fetch_one(
+                connection,
+                "SELECT attempts, first_at FROM verify_attempts WHERE sender_key = ?",
+                (key,),
             )
             attempts = 0
             first = now
-            if rows and parse_utc(rows[0][1]) + timedelta(seconds=lockout_s) > now:
-                attempts, first = int(rows[0][0]), parse_utc(rows[0][1])
+            if row and parse_utc(row[1]) + timedelta(seconds=lockout_s) > now:
+                attempts, first = int(row[0]), parse_utc(row[1])
             attempts += 1
             locked = now + timedelta(seconds=lockout_s) if attempts >= max_attempts else None
-            await self._db.execute(
+            change(
+                connection,
                 """INSERT INTO verify_attempts (sender_key, attempts, first_at, locked_until)
                    VALUES (?, ?, ?, ?)
                    ON CONFLICT (sender_key) DO UPDATE SET attempts = excluded.attempts,
@@ -189,7 +197,9 @@ class ConversationStore(StoreBase):
                     None if locked is None else utc_text(locked, "locked_until"),
                 ),
             )
-        return WrongAnswer(attempts, locked)
+            return WrongAnswer(attempts, locked)
+
+        return await self._run(work, write=True, inline=True)
 
     async def remember_verified(self, key: str, order_number: str, until: datetime) -> None:
         """Remember that this sender proved they may see `order_number`, until `until`."""
@@ -198,6 +208,7 @@ class ConversationStore(StoreBase):
                VALUES (?, ?, ?) ON CONFLICT (sender_key, order_number)
                DO UPDATE SET expires_at = excluded.expires_at""",
             (key, order_number, utc_text(until, "until")),
+            inline=True,
         )
 
     async def is_verified(self, key: str, order_number: str, now: datetime) -> bool:
@@ -206,6 +217,7 @@ class ConversationStore(StoreBase):
             """SELECT 1 FROM verified_orders
                WHERE sender_key = ? AND order_number = ? AND expires_at > ?""",
             (key, order_number, utc_text(now, "now")),
+            inline=True,
         )
         return bool(rows)
 
@@ -218,40 +230,54 @@ class ConversationStore(StoreBase):
 
         Atomic across processes: one IMMEDIATE transaction reads and writes the counter.
         """
-        async with self._session(write=True):
-            rows = list(
-                await self._db.execute_fetchall(
-                    """SELECT started_at, hits, noticed FROM rate_windows
-                       WHERE sender_key = ? AND kind = ?""",
-                    (key, kind),
-                )
-            )
-            started, hits, noticed = now, 0, False
-            if rows and parse_utc(rows[0][0]) + timedelta(seconds=window_s) > now:
-                started, hits, noticed = parse_utc(rows[0][0]), int(rows[0][1]), bool(rows[0][2])
-            hits += 1
-            verdict = Verdict.ALLOWED
-            if hits > limit:
-                verdict = Verdict.SILENT if noticed else Verdict.NOTICE
-                noticed = True
-            await self._db.execute(
-                """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
-                   VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (sender_key, kind) DO UPDATE SET started_at = excluded.started_at,
-                       hits = excluded.hits, noticed = excluded.noticed""",
-                (key, kind, utc_text(started, "started_at"), hits, int(noticed)),
-            )
-        return verdict
+
+        def work(connection: sqlite3.Connection) -> Verdict:
+            return _hit(connection, key, kind, now, limit=limit, window_s=window_s)
+
+        return await self._run(work, write=True, inline=True)
+
+    async def hit_lookup_limit(
+        self, key: str, now: datetime, *, limit: int, window_s: float
+    ) -> Verdict | None:
+        """None when the sender is locked out (nothing is counted), else
+        `hit_limit(key, "lookups", ...)`: the lockout check and the count in one trip."""
+
+        def work(connection: sqlite3.Connection) -> Verdict | None:
+            if _locked_until(connection, key, now) is not None:
+                return None
+            return _hit(connection, key, "lookups", now, limit=limit, window_s=window_s)
+
+        return await self._run(work, write=True, inline=True)
 
     # The message log, by sender
 
+    async def claim_tagged(
+        self, sid: str, key: str, *, channel: str, sender: str, body: str, received_at: datetime
+    ) -> bool:
+        """`claim_message` and, for a new `sid`, `tag_message(sid, key)`, in one trip."""
+        values = claim_values(
+            sid, channel=channel, sender=sender, body=body, received_at=received_at
+        )
+
+        def work(connection: sqlite3.Connection) -> bool:
+            if change(connection, CLAIM_SQL, values) != 1:
+                return False
+            change(connection, "UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid))
+            return True
+
+        return await self._run(work, write=True, inline=True)
+
     async def tag_message(self, sid: str, key: str) -> None:
         """Record whose message `sid` is (the log itself keeps only the masked number)."""
-        await self._change("UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid))
+        await self._change(
+            "UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid), inline=True
+        )
 
     async def redact_message(self, sid: str) -> None:
         """Replace a logged body that was a postal-code answer: never keep it in clear."""
-        await self._change("UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, sid))
+        await self._change(
+            "UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, sid), inline=True
+        )
 
     async def sender_messages(self, key: str, limit: int) -> list[SenderMessage]:
         """The sender's newest `limit` logged messages, oldest first."""
@@ -280,3 +306,67 @@ class ConversationStore(StoreBase):
             (phone_key(phone),),
         )
         return [(str(number), int(count)) for number, count in rows]
+
+
+# The statements of the methods above as plain functions, for `StoreBase._run` (they run on
+# the store's worker thread; several of them make one trip).
+
+
+def _read_session(connection: sqlite3.Connection, channel: str, key: str, now: datetime) -> Session:
+    row = fetch_one(
+        connection,
+        """SELECT language, menu, pending_order, last_order, expires_at, hint_at
+           FROM sessions WHERE channel = ? AND sender_key = ?""",
+        (channel, key),
+    )
+    if row is None:
+        return Session()
+    language, menu, pending, last, expires_at, hint_at = row
+    hint = time_or_none(hint_at)
+    if parse_utc(expires_at) <= now:
+        return Session(hint_at=hint)
+    numbers = tuple(str(number) for number in json.loads(menu)) if menu else ()
+    return Session(language, numbers, pending, last, hint)
+
+
+def _locked_until(connection: sqlite3.Connection, key: str, now: datetime) -> datetime | None:
+    row = fetch_one(
+        connection, "SELECT locked_until FROM verify_attempts WHERE sender_key = ?", (key,)
+    )
+    until = time_or_none(row[0]) if row else None
+    return until if until is not None and until > now else None
+
+
+def _hit(
+    connection: sqlite3.Connection,
+    key: str,
+    kind: str,
+    now: datetime,
+    *,
+    limit: int,
+    window_s: float,
+) -> Verdict:
+    """Count one hit; the caller runs this inside an IMMEDIATE transaction (atomic across
+    processes: nobody else writes the counter between the read and the write)."""
+    row = fetch_one(
+        connection,
+        "SELECT started_at, hits, noticed FROM rate_windows WHERE sender_key = ? AND kind = ?",
+        (key, kind),
+    )
+    started, hits, noticed = now, 0, False
+    if row and parse_utc(row[0]) + timedelta(seconds=window_s) > now:
+        started, hits, noticed = parse_utc(row[0]), int(row[1]), bool(row[2])
+    hits += 1
+    verdict = Verdict.ALLOWED
+    if hits > limit:
+        verdict = Verdict.SILENT if noticed else Verdict.NOTICE
+        noticed = True
+    change(
+        connection,
+        """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (sender_key, kind) DO UPDATE SET started_at = excluded.started_at,
+               hits = excluded.hits, noticed = excluded.noticed""",
+        (key, kind, utc_text(started, "started_at"), hits, int(noticed)),
+    )
+    return verdict

@@ -113,6 +113,23 @@ _ORDER_QUERIES = {
 }
 
 
+#: Log a new message; changes one row if its MessageSid is new, none if seen before.
+CLAIM_SQL = """INSERT INTO messages (sid, channel, sender_masked, body, received_at)
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING"""
+
+
+def claim_values(
+    sid: str, *, channel: str, sender: str, body: str, received_at: datetime
+) -> tuple[str, str, str, str, str]:
+    """The parameters of CLAIM_SQL: the sender masked, the body cut to MAX_BODY.
+
+    An empty `sid` raises ValueError: claiming it would replay another message's reply.
+    """
+    if not sid:
+        raise ValueError("a MessageSid is required to claim a message")
+    return (sid, channel, mask(sender), body[:MAX_BODY], utc_text(received_at, "received_at"))
+
+
 class CoreStore(StoreBase):
     """Orders, shipments, the tracking cache, the message log and opt-outs."""
 
@@ -177,7 +194,7 @@ class CoreStore(StoreBase):
         return await self._orders("tracking", tracking_number)
 
     async def _orders(self, by: str, key: str | None) -> list[Order]:
-        rows = await self._fetch(_ORDER_QUERIES[by], (key,))
+        rows = await self._fetch(_ORDER_QUERIES[by], (key,), inline=True)
         orders: dict[int, tuple[Any, list[Shipment]]] = {}
         for order_id, *fields, carrier, tracking_number, kind, shipped_at in rows:
             shipments = orders.setdefault(order_id, (fields, []))[1]
@@ -222,6 +239,7 @@ class CoreStore(StoreBase):
         rows = await self._fetch(
             "SELECT result_json, checked_at FROM tracking_cache WHERE carrier = ? AND number = ?",
             (carrier, number),
+            inline=True,
         )
         if not rows:
             return None
@@ -241,14 +259,10 @@ class CoreStore(StoreBase):
         The sender is stored masked and the body cut to MAX_BODY characters. An empty `sid`
         raises ValueError: claiming it would replay another message's reply.
         """
-        if not sid:
-            raise ValueError("a MessageSid is required to claim a message")
-        inserted = await self._change(
-            """INSERT INTO messages (sid, channel, sender_masked, body, received_at)
-               VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING""",
-            (sid, channel, mask(sender), body[:MAX_BODY], utc_text(received_at, "received_at")),
+        values = claim_values(
+            sid, channel=channel, sender=sender, body=body, received_at=received_at
         )
-        return inserted == 1
+        return await self._change(CLAIM_SQL, values, inline=True) == 1
 
     async def finish_message(
         self, sid: str, *, intent: str, reply: str | None, latency_ms: float
@@ -257,6 +271,7 @@ class CoreStore(StoreBase):
         updated = await self._change(
             "UPDATE messages SET intent = ?, reply = ?, replied = 1, latency_ms = ? WHERE sid = ?",
             (intent, reply, latency_ms, sid),
+            inline=True,
         )
         if updated == 0:
             # Bookkeeping only: the customer has their answer, so this is no reason to fail.
@@ -264,7 +279,9 @@ class CoreStore(StoreBase):
 
     async def message_reply(self, sid: str) -> StoredReply | None:
         """The logged reply for `sid`: None if unknown, unfinished if still being answered."""
-        rows = await self._fetch("SELECT replied, reply FROM messages WHERE sid = ?", (sid,))
+        rows = await self._fetch(
+            "SELECT replied, reply FROM messages WHERE sid = ?", (sid,), inline=True
+        )
         return StoredReply(bool(rows[0][0]), rows[0][1]) if rows else None
 
     async def recent_messages(self, limit: int = 20) -> list[LoggedMessage]:
