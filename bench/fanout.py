@@ -31,9 +31,9 @@ from pathlib import Path
 from common import Figure, arguments, percentile, print_header, print_summary, write_config
 from fakecarrier import FakeCarrier
 
+from smsbot.channels.inbound import parse_inbound
 from smsbot.config import load_settings
-from smsbot.inbound import parse_inbound
-from smsbot.orders import Order, Shipment
+from smsbot.orders.model import Order, Shipment
 from smsbot.services import Services, open_services
 from smsbot.tracking import Status, TrackingResult
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from common import Figure, arguments, percentile, print_header, print_summary
 
-from smsbot.detect import carriers_for
-from smsbot.orderfile import parse_csv
-from smsbot.orders import Order, Shipment
+from smsbot.lookup.detect import carriers_for
+from smsbot.orders.file import parse_csv
+from smsbot.orders.model import Order, Shipment
 from smsbot.store import Store
 
 BATCH = 10_000

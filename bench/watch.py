@@ -23,10 +23,10 @@ import httpx
 from common import Figure, arguments, print_header, print_summary, rss_mb, write_config
 
 from smsbot.config import load_settings
-from smsbot.orders import Order, Shipment
+from smsbot.orders.model import Order, Shipment
 from smsbot.services import build_registry
 from smsbot.store import Store
-from smsbot.watcher import Watcher
+from smsbot.watch.watcher import Watcher
 
 CARRIERS = ("ups", "fedex", "usps", "dhl")
 LATENCY_S = 0.05

@@ -37,10 +37,10 @@ from common import (
     write_config,
 )
 
-from smsbot.orders import Order, Shipment
+from smsbot.channels.twiml import sign
+from smsbot.orders.model import Order, Shipment
 from smsbot.store import Store
 from smsbot.tracking import Eta, Event, Status, TrackingResult
-from smsbot.twiml import sign
 
 HERE = Path(__file__).resolve().parent
 TOKEN = "bench-auth-token"  # noqa: S105  # a made-up token for a local server

@@ -52,7 +52,7 @@ def _settings(config: str | None, demo: bool = False) -> Settings:
 def _seed(demo: bool) -> tuple[Any, ...]:
     if not demo:
         return ()
-    from smsbot.demo import DEMO_ORDERS
+    from smsbot.orders.demo import DEMO_ORDERS
 
     return DEMO_ORDERS
 
@@ -87,8 +87,8 @@ def serve(
     watcher too when watch.enabled is true."""
     import uvicorn
 
-    from smsbot.app import create_app
     from smsbot.services import signature_check
+    from smsbot.web.app import create_app
 
     _logging(verbose)
     settings = _settings(config, demo)
@@ -106,7 +106,7 @@ def serve(
 async def _converse(
     settings: Settings, sender: str, bodies: Callable[[], Awaitable[str | None]], seed: bool
 ) -> None:
-    from smsbot.inbound import parse_inbound
+    from smsbot.channels.inbound import parse_inbound
     from smsbot.services import open_services
 
     async with open_services(settings, seed_orders=_seed(seed), check_signatures=False) as bot:
@@ -128,7 +128,7 @@ async def _converse(
 @_fail_cleanly
 def chat(config: str | None, demo: bool, sender: str | None) -> None:
     """Text the bot from the terminal, through the same pipeline as Twilio's webhook."""
-    from smsbot.demo import DEMO_PHONE, describe
+    from smsbot.orders.demo import DEMO_PHONE, describe
 
     settings = _settings(config, demo)
     if demo:
@@ -169,8 +169,8 @@ def text(sender: str, body: str, config: str | None, demo: bool) -> None:
 @_fail_cleanly
 def import_orders(file: Path, config: str | None, skip_invalid: bool) -> None:
     """Load orders from a CSV or JSON FILE into the store (re-importing updates them)."""
-    from smsbot.detect import carriers_for
-    from smsbot.orderfile import read_orders
+    from smsbot.lookup.detect import carriers_for
+    from smsbot.orders.file import read_orders
     from smsbot.store import Store
 
     settings = _settings(config)
@@ -206,7 +206,7 @@ def track(args: tuple[str, ...], config: str | None, demo: bool) -> None:
 
     Without CARRIER, the carrier is detected from the number's format.
     """
-    from smsbot.detect import carriers_for, compact
+    from smsbot.lookup.detect import carriers_for, compact
     from smsbot.services import build_registry
 
     if len(args) > 2:
@@ -285,8 +285,8 @@ def describe_result(display_name: str, result: TrackingResult) -> str:
 @_fail_cleanly
 def carriers(config: str | None, demo: bool) -> None:
     """List the enabled carrier adapters, installed ones, and tracking-number detection."""
-    from smsbot.detect import CARRIERS
-    from smsbot.registry import installed_entry_points
+    from smsbot.lookup.detect import CARRIERS
+    from smsbot.lookup.registry import installed_entry_points
     from smsbot.services import build_registry
 
     settings = _settings(config, demo)
@@ -402,8 +402,8 @@ def check(config: str | None) -> None:
 @_fail_cleanly
 def alerts_command(config: str | None, limit: int) -> None:
     """List the newest merchant alerts and whether the alerts webhook got them."""
-    from smsbot.alerts import describe
     from smsbot.store import Store
+    from smsbot.watch.alerts import describe
 
     settings = _settings(config)
 
@@ -427,8 +427,8 @@ def alerts_command(config: str | None, limit: int) -> None:
 @_fail_cleanly
 def outbox_command(config: str | None, limit: int) -> None:
     """List the newest outbound messages and where each stands (bodies are not shown)."""
-    from smsbot.outbox import describe
     from smsbot.store import Store
+    from smsbot.watch.outbox import describe
 
     settings = _settings(config)
 
@@ -460,7 +460,7 @@ def watch(config: str | None, once: bool, verbose: bool) -> None:
     import signal
 
     from smsbot.services import open_services, utc_now
-    from smsbot.watcher import Watcher
+    from smsbot.watch.watcher import Watcher
 
     _logging(verbose)
     settings = _settings(config)

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from smsbot.registry import BUILTIN
+from smsbot.lookup.registry import BUILTIN
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 

@@ -16,16 +16,16 @@ import httpx
 from starlette.requests import Request
 
 from smsbot import __version__
-from smsbot.alerts import Alerts
+from smsbot.channels.twiml import SignatureCheck
 from smsbot.config import Settings
-from smsbot.conversation import Conversation
+from smsbot.dialog.conversation import Conversation
 from smsbot.errors import ConfigError
-from smsbot.lookup import Lookup
-from smsbot.orders import Order
-from smsbot.outbox import Outbox
-from smsbot.registry import Registry, load_registry
+from smsbot.lookup.gateway import Lookup
+from smsbot.lookup.registry import Registry, load_registry
+from smsbot.orders.model import Order
 from smsbot.store import Store
-from smsbot.twiml import SignatureCheck
+from smsbot.watch.alerts import Alerts
+from smsbot.watch.outbox import Outbox
 
 log = logging.getLogger("smsbot")
 

@@ -44,7 +44,7 @@ from smsbot.errors import (
     CarrierTimeout,
     CarrierUnavailable,
 )
-from smsbot.registry import contract_problems
+from smsbot.lookup.registry import contract_problems
 from smsbot.tracking import (
     CarrierConfig,
     DelayReason,

@@ -12,9 +12,9 @@ import httpx2 as httpx  # starlette.testclient speaks httpx2
 import pytest
 from starlette.testclient import TestClient
 
+from smsbot.channels.twiml import sign
 from smsbot.config import Settings, settings_from_mapping
-from smsbot.demo import DEMO_ORDERS, DEMO_PHONE
-from smsbot.twiml import sign
+from smsbot.orders.demo import DEMO_ORDERS, DEMO_PHONE
 
 PUBLIC_URL = "https://bot.example.com"
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -55,7 +55,7 @@ def settings(make_settings: SettingsFactory) -> Settings:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """The app with the demo orders, under its lifespan, reached at the public URL."""
-    from smsbot.app import create_app  # imported here so carrier tests need no app modules
+    from smsbot.web.app import create_app  # imported here so carrier tests need no app modules
 
     app = create_app(settings, seed_orders=DEMO_ORDERS)
     with TestClient(app, base_url=PUBLIC_URL) as test_client:

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from smsbot.alerts import MAX_ATTEMPTS, Alerts
 from smsbot.cli import main
 from smsbot.config import Settings
 from smsbot.store import Store, StoredAlert
+from smsbot.watch.alerts import MAX_ATTEMPTS, Alerts
 from tests.conftest import SettingsFactory
 
 HOOK = "https://hooks.example.com/smsbot"

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from smsbot.channels.inbound import parse_inbound
 from smsbot.config import Settings
-from smsbot.demo import DEMO_ORDERS
-from smsbot.inbound import parse_inbound
-from smsbot.orders import Leg, Order, Shipment
-from smsbot.segments import is_gsm7, segment_count
+from smsbot.orders.demo import DEMO_ORDERS
+from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.services import Services, open_services
+from smsbot.wording.segments import is_gsm7, segment_count
 from tests.conftest import OWNER, STRANGER, SettingsFactory
 
 

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from smsbot.detect import CARRIERS, Match, carriers_for, compact, detect, find_tracking_numbers
+from smsbot.lookup.detect import (
+    CARRIERS,
+    Match,
+    carriers_for,
+    compact,
+    detect,
+    find_tracking_numbers,
+)
 
 # (number as written, carrier, format, index of the check digit in the compact number or
 # None when the format has none). From carriers.md §10.3.

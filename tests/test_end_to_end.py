@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smsbot.twiml import sign
+from smsbot.channels.twiml import sign
 from tests.conftest import sms_form
 from tests.served import clean_env, served
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from smsbot.app import create_app
-from smsbot.orders import Order, Shipment
-from smsbot.snapshot import result_from_json, result_to_json
+from smsbot.orders.model import Order, Shipment
 from smsbot.store import OutboxMessage, Store
+from smsbot.store.snapshot import result_from_json, result_to_json
 from smsbot.tracking import CarrierConfig, Event, PushAdapter, Status, TrackingResult
+from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, SettingsFactory
 
 SECRET = "push-secret-0123"

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from smsbot.config import DEFAULT_ORDER_PATTERN
-from smsbot.inbound import (
+from smsbot.channels.inbound import (
     Channel,
     Kind,
     classify,
@@ -16,6 +15,7 @@ from smsbot.inbound import (
     postal_answer,
     same_postal_code,
 )
+from smsbot.config import DEFAULT_ORDER_PATTERN
 
 PATTERN = re.compile(DEFAULT_ORDER_PATTERN)
 

@@ -13,9 +13,9 @@ import pytest
 
 from smsbot.config import TrackingSettings
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
-from smsbot.lookup import Failure, Lookup
-from smsbot.orders import Shipment
-from smsbot.registry import Registry
+from smsbot.lookup.gateway import Failure, Lookup
+from smsbot.lookup.registry import Registry
+from smsbot.orders.model import Shipment
 from smsbot.store import Store
 from smsbot.tracking import CarrierAdapter, Status, TrackingResult
 

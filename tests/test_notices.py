@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from smsbot.notices import (
+from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
+from smsbot.wording.notices import (
     NOTICES,
     Credit,
     News,
@@ -16,9 +17,8 @@ from smsbot.notices import (
     language_of,
     order_notice,
 )
-from smsbot.replies import Wording
-from smsbot.segments import is_gsm7, segment_count
-from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
+from smsbot.wording.replies import Wording
+from smsbot.wording.segments import is_gsm7, segment_count
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2025, 11, 24, 15, 0, tzinfo=UTC)  # Mon Nov 24, 10:00 in New York

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from smsbot.errors import OrderFileError, RowProblem
-from smsbot.orderfile import OrderFile, parse_csv, parse_json, read_orders
-from smsbot.orders import Leg, Order, Shipment
+from smsbot.orders.file import OrderFile, parse_csv, parse_json, read_orders
+from smsbot.orders.model import Leg, Order, Shipment
 
 HEADER = "order_number,phone,email,postal_code,name,carrier,tracking_number"
 UPS = "1Z999AA10123456784"
@@ -18,7 +18,7 @@ TRACKING_RULE = "must be 6-40 letters and digits (spaces and dashes allowed)"
 
 
 def fake_detect(tracking_number: str) -> list[str]:
-    """Stands in for smsbot.detect: 1Z… is UPS, 12 digits is ambiguous, the rest unknown."""
+    """Stands in for smsbot.lookup.detect: 1Z… is UPS, 12 digits is ambiguous, the rest unknown."""
     if tracking_number.startswith("1Z"):
         return ["ups"]
     if tracking_number.isdigit() and len(tracking_number) == 12:

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from smsbot.cli import main
 from smsbot.config import Settings
-from smsbot.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, Outbox
-from smsbot.quiet import RecipientZones, quiet_until, recipient_zones
 from smsbot.store import OutboxMessage, Store
+from smsbot.watch.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, Outbox
+from smsbot.watch.quiet import RecipientZones, quiet_until, recipient_zones
 from tests.conftest import PUBLIC_URL, SettingsFactory
 from tests.faketwilio import FakeTwilio, FakeTwilioServer, serve_fake_twilio
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from smsbot.errors import AdapterError, ConfigError
-from smsbot.registry import ENTRY_POINT_GROUP, load_registry
+from smsbot.lookup.registry import ENTRY_POINT_GROUP, load_registry
 
 CARRIERS_DIR = Path(__file__).resolve().parent.parent / "carriers"
 

@@ -7,10 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from smsbot import replies
-from smsbot.lookup import Failure, PackageStatus
-from smsbot.orders import Leg, Shipment
-from smsbot.replies import (
+from smsbot.lookup.gateway import Failure, PackageStatus
+from smsbot.orders.model import Leg, Shipment
+from smsbot.tracking import (
+    DelayReason,
+    Eta,
+    Event,
+    Status,
+    TrackingResult,
+    carrier_local,
+)
+from smsbot.wording import replies
+from smsbot.wording.replies import (
     Wording,
     ask_carrier,
     ask_order_number,
@@ -29,15 +37,7 @@ from smsbot.replies import (
     unavailable,
     usage_hint,
 )
-from smsbot.segments import is_gsm7, segment_count, word_prefixes
-from smsbot.tracking import (
-    DelayReason,
-    Eta,
-    Event,
-    Status,
-    TrackingResult,
-    carrier_local,
-)
+from smsbot.wording.segments import is_gsm7, segment_count, word_prefixes
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=NEW_YORK)  # Tue Nov 24 2026

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from smsbot.cli import main
 from smsbot.config import TrackingSettings
 from smsbot.errors import ConfigError
-from smsbot.lookup import Failure, Lookup
-from smsbot.orders import Shipment
-from smsbot.registry import Registry, carrier_display_name, load_registry
+from smsbot.lookup.gateway import Failure, Lookup
+from smsbot.lookup.registry import Registry, carrier_display_name, load_registry
+from smsbot.orders.model import Shipment
 from smsbot.store import Store
 from smsbot.tracking import Status
 from tests.adapters.aggregator import FakeAggregator

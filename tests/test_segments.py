@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smsbot.segments import is_gsm7, segment_count, to_gsm7, truncate, word_prefixes
+from smsbot.wording.segments import is_gsm7, segment_count, to_gsm7, truncate, word_prefixes
 
 
 @pytest.mark.parametrize(

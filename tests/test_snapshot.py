@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from smsbot.snapshot import result_from_json, result_to_json
+from smsbot.store.snapshot import result_from_json, result_to_json
 from smsbot.tracking import (
     CARRIER_LOCAL,
     DelayReason,

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from starlette.testclient import TestClient
 
-from smsbot.app import create_app
+from smsbot.channels.twiml import sign
 from smsbot.config import Settings
 from smsbot.store import OutboxMessage, Store
-from smsbot.twiml import sign
+from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, TOKEN
 
 NOW = datetime(2024, 11, 23, 15, 0, tzinfo=UTC)

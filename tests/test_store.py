@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from smsbot.orders import Leg, Order, Shipment
+from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.store import MIGRATIONS, ImportCounts, Store, StoredReply, StoreError
 from smsbot.store.base import fetch_all
 from smsbot.store.conversation import Session, Verdict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from smsbot.twiml import SignatureCheck, render, sign
+from smsbot.channels.twiml import SignatureCheck, render, sign
 
 URL = "https://bot.example.com"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from smsbot.detect import carriers_for
-from smsbot.orderfile import parse_csv
-from smsbot.orders import Order, Shipment
+from smsbot.lookup.detect import carriers_for
+from smsbot.orders.file import parse_csv
+from smsbot.orders.model import Order, Shipment
 from tests.conftest import OWNER, STRANGER, SettingsFactory
 from tests.test_conversation import Chat, chatting, order
 

@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from smsbot.alerts import Alerts
 from smsbot.config import Settings
-from smsbot.outbox import Outbox
-from smsbot.registry import Registry
+from smsbot.lookup.registry import Registry
 from smsbot.store import Store
 from smsbot.tracking import Status
-from smsbot.watcher import Watcher
+from smsbot.watch.alerts import Alerts
+from smsbot.watch.outbox import Outbox
+from smsbot.watch.watcher import Watcher
 from tests.conftest import SettingsFactory
 from tests.fakecarriers import CLIENT_ID, CLIENT_SECRET, DHL_API_KEY
 from tests.faketwilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioServer, serve_fake_twilio

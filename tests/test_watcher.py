@@ -11,11 +11,11 @@ import pytest
 
 from smsbot.config import Settings
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
-from smsbot.orders import Leg, Order, Shipment
-from smsbot.registry import Registry
+from smsbot.lookup.registry import Registry
+from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.store import Store
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
-from smsbot.watcher import Watcher
+from smsbot.watch.watcher import Watcher
 from tests.conftest import SettingsFactory
 
 START = datetime(2025, 11, 24, 15, 0, tzinfo=UTC)  # Mon Nov 24, 10:00 in New York

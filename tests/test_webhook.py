@@ -6,11 +6,11 @@ import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from smsbot.app import create_app
 from smsbot.config import Settings
-from smsbot.demo import DEMO_ORDERS
+from smsbot.orders.demo import DEMO_ORDERS
 from smsbot.services import Services
-from smsbot.webhook import MAX_FORM_BYTES, read_form
+from smsbot.web.app import create_app
+from smsbot.web.sms import MAX_FORM_BYTES, read_form
 from tests.conftest import (
     OWNER,
     PUBLIC_URL,
@@ -80,7 +80,7 @@ def test_bad_signatures_get_403_and_touch_nothing(client: TestClient, tamper: st
         kwargs["signed_url"] = PUBLIC_URL + "/sms/"
     elif tamper == "host":
         kwargs["signed_url"] = "https://evil.example/sms"
-    from smsbot.twiml import sign
+    from smsbot.channels.twiml import sign
     from tests.conftest import TOKEN
 
     signature = kwargs.pop("signature", None)
@@ -233,7 +233,7 @@ def test_tracking_number_of_a_carrier_not_enabled(client: TestClient) -> None:
 
 
 def test_order_locale_sets_the_language(settings: Settings) -> None:
-    from smsbot.orders import Order, Shipment
+    from smsbot.orders.model import Order, Shipment
 
     order = Order("2001", OWNER, locale="es-MX", shipments=(Shipment("demo", "DEMO1002"),))
     with TestClient(create_app(settings, seed_orders=(order,)), base_url=PUBLIC_URL) as c:

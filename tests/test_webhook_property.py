@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from smsbot.app import create_app
-from smsbot.demo import DEMO_ORDERS
-from smsbot.twiml import sign
+from smsbot.channels.twiml import sign
+from smsbot.orders.demo import DEMO_ORDERS
+from smsbot.web.app import create_app
 from tests.conftest import OWNER, PUBLIC_URL, STRANGER, TOKEN, SettingsFactory
 
 # Form text as Twilio could carry it: any character but surrogates, which no form can encode.

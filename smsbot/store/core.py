@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from smsbot.orders import Leg, Order, Shipment
+from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.phones import mask
-from smsbot.snapshot import result_from_json, result_to_json
 from smsbot.store.base import (
     StoreBase,
     parse_utc,
@@ -22,6 +21,7 @@ from smsbot.store.base import (
     utc_or_none,
     utc_text,
 )
+from smsbot.store.snapshot import result_from_json, result_to_json
 from smsbot.tracking import TrackingResult
 
 log = logging.getLogger("smsbot.store")

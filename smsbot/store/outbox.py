@@ -1,7 +1,7 @@
 """The outbox (durable outbound messages) and merchant alerts.
 
 Schema version 3 (`SCHEMA`) and the queries on it. The rules (when to send, retry, defer,
-reconcile) live in `smsbot.outbox` and `smsbot.alerts`; this module only keeps the rows
+reconcile) live in `smsbot.watch.outbox` and `smsbot.watch.alerts`; this module only keeps the rows
 and moves them between states with conditional updates, so two processes never both own one.
 """
 

@@ -32,7 +32,7 @@ from smsbot.errors import (
     CarrierUnavailable,
     ConfigError,
 )
-from smsbot.registry import load_registry
+from smsbot.lookup.registry import load_registry
 from smsbot.tracking import (
     AggregatorAdapter,
     CarrierConfig,

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from smsbot.cli import main
-from smsbot.registry import installed_entry_points
+from smsbot.lookup.registry import installed_entry_points
 
 FIXTURES = Path(__file__).parent / "fixtures" / "example_post"
 API_KEY = "test-key"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smsbot.orders import Leg, Order, Shipment
+from smsbot.orders.model import Leg, Order, Shipment
 
 #: The phone number every demo order belongs to; `smsbot chat --demo` texts from it.
 DEMO_PHONE = "+12025550123"

@@ -9,7 +9,7 @@ We call the API with the shared `httpx.AsyncClient` rather than the twilio libra
 - we need to tell "not created" (connection refused, 429, 5xx: retry) from "may have been
   created" (timeout after the request left), which its exceptions blur;
 - the API is two form-encoded calls with Basic auth; the library adds little.
-The library still checks signatures (`smsbot.twiml`) and gives TwiML.
+The library still checks signatures (`smsbot.channels.twiml`) and gives TwiML.
 
 Errors:
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from smsbot.lookup import Failure, PackageStatus
-from smsbot.orders import Leg
-from smsbot.segments import segment_count, to_gsm7, truncate, word_prefixes
+from smsbot.lookup.gateway import Failure, PackageStatus
+from smsbot.orders.model import Leg
 from smsbot.tracking import CARRIER_LOCAL, DelayReason, Eta, Problem, Status, TrackingResult
+from smsbot.wording.segments import segment_count, to_gsm7, truncate, word_prefixes
 
 LANGUAGES = ("en", "es")
 

@@ -9,11 +9,11 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from smsbot import hooks, status_callback, webhook
 from smsbot.config import Settings
-from smsbot.orders import Order
+from smsbot.orders.model import Order
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
-from smsbot.watcher import Watcher, watching
+from smsbot.watch.watcher import Watcher, watching
+from smsbot.web import hooks, sms, status
 
 
 def create_app(
@@ -45,9 +45,9 @@ def create_app(
                 yield
 
     routes = [
-        Route("/sms", webhook.sms, methods=["POST"]),
-        Route("/twilio/status", status_callback.status, methods=["POST"]),
-        Route("/healthz", webhook.healthz, methods=["GET"]),
+        Route("/sms", sms.sms, methods=["POST"]),
+        Route("/twilio/status", status.status, methods=["POST"]),
+        Route("/healthz", sms.healthz, methods=["GET"]),
         Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

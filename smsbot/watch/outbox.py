@@ -9,7 +9,7 @@ A message is enqueued once per idempotency key and moves through these states:
       │  └─► suppressed                 the recipient opted out (checked at enqueue and send)
 
 Nothing is sent to an opted-out number; Twilio's 21610 records the opt-out. Quiet hours
-and the daily cap are judged in the recipient's time zone (`smsbot.quiet`).
+and the daily cap are judged in the recipient's time zone (`smsbot.watch.quiet`).
 
 Kill-safety, and the one ambiguous case. A sender claims a message by moving it to
 "sending" with a lease, in one conditional UPDATE (so two processes never both send it),
@@ -38,12 +38,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from smsbot.config import Settings
-from smsbot.phones import mask, strip_channel
-from smsbot.quiet import local_day, quiet_until, recipient_zones
-from smsbot.store import MAX_BODY, OutboxMessage, Store, StoreError
-from smsbot.store.outbox import WAITING
-from smsbot.twilio_rest import (
+from smsbot.channels.twilio_rest import (
     OPTED_OUT,
     TwilioError,
     TwilioRejected,
@@ -51,8 +46,13 @@ from smsbot.twilio_rest import (
     TwilioRetryable,
     TwilioUncertain,
 )
+from smsbot.config import Settings
+from smsbot.phones import mask, strip_channel
+from smsbot.store import MAX_BODY, OutboxMessage, Store, StoreError
+from smsbot.store.outbox import WAITING
+from smsbot.watch.quiet import local_day, quiet_until, recipient_zones
 
-log = logging.getLogger("smsbot.outbox")
+log = logging.getLogger("smsbot.watch.outbox")
 
 CHANNELS = ("sms", "whatsapp")
 #: How long a claimed message may stay "sending" before it is reconciled (covers the POST).

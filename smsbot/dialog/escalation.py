@@ -19,7 +19,7 @@ from smsbot.phones import mask
 from smsbot.store.base import utc_text
 from smsbot.store.conversation import SenderMessage
 
-log = logging.getLogger("smsbot.escalation")
+log = logging.getLogger("smsbot.dialog.escalation")
 
 #: Longest wait for the helpdesk: the customer's reply waits for it.
 TIMEOUT_S = 3.0

@@ -20,19 +20,19 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from smsbot import replies
+from smsbot.channels.inbound import Channel, Inbound, Kind, same_postal_code
 from smsbot.config import Settings
-from smsbot.escalation import RECENT_MESSAGES, TIMEOUT_S, Escalation, EscalationRequest
-from smsbot.inbound import Channel, Inbound, Kind, same_postal_code
-from smsbot.lookup import Failure, Lookup, PackageStatus
-from smsbot.orders import Order, Shipment
+from smsbot.dialog.escalation import RECENT_MESSAGES, TIMEOUT_S, Escalation, EscalationRequest
+from smsbot.lookup.gateway import Failure, Lookup, PackageStatus
+from smsbot.lookup.registry import Registry
+from smsbot.orders.model import Order, Shipment
 from smsbot.phones import mask, same_number
-from smsbot.registry import Registry
-from smsbot.replies import Wording
 from smsbot.store import Store
 from smsbot.store.conversation import Session, Verdict, sender_key
+from smsbot.wording import replies
+from smsbot.wording.replies import Wording
 
-log = logging.getLogger("smsbot.conversation")
+log = logging.getLogger("smsbot.dialog.conversation")
 
 Clock = Callable[[], datetime]
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from smsbot.errors import OrderFileError, RowProblem
-from smsbot.orders import Leg, Order, Shipment, normalize_order_number
+from smsbot.orders.model import Leg, Order, Shipment, normalize_order_number
 from smsbot.phones import to_e164
 
 Detect = Callable[[str], list[str]]

@@ -9,11 +9,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from smsbot.inbound import parse_inbound
+from smsbot.channels.inbound import parse_inbound
+from smsbot.channels.twiml import MEDIA_TYPE, render
 from smsbot.services import services
-from smsbot.twiml import MEDIA_TYPE, render
 
-log = logging.getLogger("smsbot.webhook")
+log = logging.getLogger("smsbot.web.sms")
 
 # Twilio's whole form is a few kB (1600-character body plus metadata); more is not Twilio.
 MAX_FORM_BYTES = 64 * 1024

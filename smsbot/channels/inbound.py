@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from smsbot.detect import Match, find_tracking_numbers
-from smsbot.orders import normalize_order_number
+from smsbot.lookup.detect import Match, find_tracking_numbers
+from smsbot.orders.model import normalize_order_number
 from smsbot.phones import WHATSAPP_PREFIX, to_e164
 
 MAX_BODY = 1600  # Twilio's own limit; anything longer is cut, never refused

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-log = logging.getLogger("smsbot.twiml")
+log = logging.getLogger("smsbot.channels.twiml")
 
 MEDIA_TYPE = "application/xml"
 

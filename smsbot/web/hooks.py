@@ -23,9 +23,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from smsbot.services import services
 from smsbot.tracking import PushAdapter, TrackingResult
-from smsbot.watcher import Watcher
+from smsbot.watch.watcher import Watcher
 
-log = logging.getLogger("smsbot.hooks")
+log = logging.getLogger("smsbot.web.hooks")
 
 #: Tracking pushes are a few kB; a carrier batching many updates stays far below this.
 MAX_PUSH_BYTES = 1024 * 1024

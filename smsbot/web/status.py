@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from smsbot.services import services
-from smsbot.webhook import read_form
+from smsbot.web.sms import read_form
 
 log = logging.getLogger("smsbot.status")
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from smsbot.replies import ACTIONS, DELAY_PHRASES, Wording, format_day, format_time
-from smsbot.segments import segment_count, to_gsm7, truncate
 from smsbot.tracking import CARRIER_LOCAL, Eta, Status, TrackingResult
+from smsbot.wording.replies import ACTIONS, DELAY_PHRASES, Wording, format_day, format_time
+from smsbot.wording.segments import segment_count, to_gsm7, truncate
 
 
 class Trigger(StrEnum):

@@ -23,7 +23,7 @@ from smsbot.config import Settings
 from smsbot.phones import mask
 from smsbot.store import Store, StoredAlert
 
-log = logging.getLogger("smsbot.alerts")
+log = logging.getLogger("smsbot.watch.alerts")
 
 #: How long one delivery attempt may hold an alert before another sender may retry it.
 LEASE = timedelta(minutes=2)

@@ -22,7 +22,10 @@ from typing import Protocol
 
 from smsbot.config import Settings
 from smsbot.errors import CarrierError, CarrierRateLimited
-from smsbot.notices import (
+from smsbot.lookup.registry import Registry
+from smsbot.store import CheckOutcome, Store, WatchedShipment
+from smsbot.tracking import FINAL_STATUSES, Status, TrackingResult
+from smsbot.wording.notices import (
     EXCEPTION_STATUSES,
     PRIORITY,
     Credit,
@@ -32,12 +35,9 @@ from smsbot.notices import (
     language_of,
     order_notice,
 )
-from smsbot.registry import Registry
-from smsbot.replies import Wording
-from smsbot.store import CheckOutcome, Store, WatchedShipment
-from smsbot.tracking import FINAL_STATUSES, Status, TrackingResult
+from smsbot.wording.replies import Wording
 
-log = logging.getLogger("smsbot.watcher")
+log = logging.getLogger("smsbot.watch.watcher")
 
 Clock = Callable[[], datetime]
 

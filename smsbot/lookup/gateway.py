@@ -28,16 +28,16 @@ from smsbot.errors import (
     CarrierTimeout,
     CarrierUnavailable,
 )
-from smsbot.orders import Shipment
-from smsbot.registry import carrier_display_name
+from smsbot.lookup.registry import carrier_display_name
+from smsbot.orders.model import Shipment
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
 
 if TYPE_CHECKING:  # annotations only: keeps this module importable on its own
     from smsbot.config import TrackingSettings
-    from smsbot.registry import Registry
+    from smsbot.lookup.registry import Registry
     from smsbot.store import CachedTracking, Store
 
-log = logging.getLogger("smsbot.lookup")
+log = logging.getLogger("smsbot.lookup.gateway")
 
 
 class Failure(StrEnum):

@@ -1,0 +1,1 @@
+"""Message channels: Twilio in (form -> Inbound), Twilio out (REST), TwiML."""

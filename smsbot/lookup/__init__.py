@@ -1,0 +1,1 @@
+"""Carrier calls: the one carrier gateway, the adapter registry, carrier detection."""

@@ -1,0 +1,1 @@
+"""Every sentence smsbot says, per language, and the SMS length rules."""
