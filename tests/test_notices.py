@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
+from smsbot.wording.languages import LANGUAGES
 from smsbot.wording.notices import (
-    NOTICES,
     Credit,
     News,
     Trigger,
@@ -100,7 +100,7 @@ def test_spanish_and_locale_choice() -> None:
     assert text == "Pedido 1001: enviado con UPS, llega mañana. Escribe 1001 para ver novedades."
 
 
-@pytest.mark.parametrize("language", sorted(NOTICES))
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
 @pytest.mark.parametrize(
     ("trigger", "r"),
     [
@@ -141,7 +141,7 @@ def test_long_news_stays_within_the_segment_budget() -> None:
 
 
 def test_every_template_is_gsm7() -> None:
-    for language, table in NOTICES.items():
-        for key, template in table.items():
+    for language, table in LANGUAGES.items():
+        for key, template in table.notices.items():
             assert is_gsm7(template), (language, key)
-        assert set(table) == set(NOTICES["en"]), language
+        assert set(table.notices) == set(LANGUAGES["en"].notices), language

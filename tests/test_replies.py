@@ -17,12 +17,14 @@ from smsbot.tracking import (
     TrackingResult,
     carrier_local,
 )
+from smsbot.view.step import NextStep
 from smsbot.wording import replies
+from smsbot.wording.languages import LANGUAGES
 from smsbot.wording.replies import (
     Wording,
     ask_carrier,
     ask_order_number,
-    display_name,
+    carrier_display_name,
     format_day,
     format_time,
     help_text,
@@ -62,7 +64,7 @@ def package(
     kind: Leg = Leg.OUTBOUND,
 ) -> PackageStatus:
     shipment = Shipment(carrier, NUMBER, kind)
-    return PackageStatus(shipment, display_name(carrier), tracked, checked_at, failure)
+    return PackageStatus(shipment, carrier_display_name(carrier), tracked, checked_at, failure)
 
 
 def seen_at(location: str) -> tuple[Event, ...]:
@@ -455,7 +457,7 @@ def test_several_packages_with_a_return_leg_and_failures() -> None:
         "2) Return: DHL: In transit. "
         "3) FedEx: Not answering right now; last update (5 min ago): In transit, ETA Thu Nov 26. "
         "4) USPS: Not answering right now, try again soon. "
-        "5) Ontrac: Can't track this carrier yet. "
+        "5) OnTrac: Can't track this carrier yet. "
         "6) UPS: Delayed by an address problem, new ETA Thu Nov 26. "
         "Contact UPS to fix the address."
     )
@@ -478,7 +480,7 @@ def many_packages() -> list[PackageStatus]:
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("max_segments", [1, 2, 3])
 def test_ten_packages_stay_within_the_budget(language: str, max_segments: int) -> None:
-    more = replies.MESSAGES[language]["more"]
+    more = LANGUAGES[language].replies["more"]
     packages = many_packages()
     full = order_status("1001", packages, wording(language, max_segments=100))
     reply = order_status("1001", packages, wording(language, max_segments=max_segments))
@@ -631,13 +633,14 @@ def test_every_conversation_sentence_is_gsm7_and_one_segment() -> None:
 
 def test_every_template_of_every_language_is_gsm7() -> None:
     for language in replies.LANGUAGES:
+        table = LANGUAGES[language]
         texts = [
-            *replies.MESSAGES[language].values(),
-            *replies.STATUS_PHRASES[language].values(),
-            *replies.DELAY_PHRASES[language].values(),
-            *replies.ACTIONS[language].values(),
-            *replies.WEEKDAYS[language],
-            *replies.MONTHS[language],
+            *table.replies.values(),
+            *table.statuses.values(),
+            *table.delays.values(),
+            *table.steps.values(),
+            *table.weekdays,
+            *table.months,
         ]
         for text in texts:
             assert is_gsm7(text), f"{language}: {text!r}"
@@ -645,16 +648,18 @@ def test_every_template_of_every_language_is_gsm7() -> None:
 
 def test_every_language_has_every_entry() -> None:
     for language in replies.LANGUAGES:
-        assert replies.MESSAGES[language].keys() == replies.MESSAGES["en"].keys()
-        assert set(replies.STATUS_PHRASES[language]) == set(Status)
-        assert set(replies.DELAY_PHRASES[language]) == set(DelayReason)
-        assert replies.ACTIONS[language].keys() == replies.ACTIONS["en"].keys()
-        assert len(replies.WEEKDAYS[language]) == 7
-        assert len(replies.MONTHS[language]) == 12
+        table = LANGUAGES[language]
+        assert table.code == language
+        assert table.replies.keys() == LANGUAGES["en"].replies.keys()
+        assert set(table.statuses) == set(Status)
+        assert set(table.delays) == set(DelayReason)
+        assert set(table.steps) == set(NextStep)
+        assert len(table.weekdays) == 7
+        assert len(table.months) == 12
 
 
 def test_status_phrases_are_designs_table() -> None:
-    assert replies.STATUS_PHRASES["en"] == {
+    assert LANGUAGES["en"].statuses == {
         Status.PENDING: "No tracking updates yet",
         Status.LABEL_CREATED: "Label created",
         Status.IN_TRANSIT: "In transit",
@@ -689,7 +694,7 @@ def test_language_codes(language: str, expected: str) -> None:
     ],
 )
 def test_display_name(carrier: str, shown: str) -> None:
-    assert display_name(carrier) == shown
+    assert carrier_display_name(carrier) == shown
 
 
 def test_wording_needs_a_segment() -> None:

@@ -395,7 +395,7 @@ class Conversation:
                 return Answer(replies.tracking_unknown(number, wording), "tracking_number")
             shipment = Shipment(carriers[0], readings[carriers[0]])
             package = PackageStatus(
-                shipment, replies.display_name(carriers[0]), None, None, Failure.NO_ADAPTER
+                shipment, replies.carrier_display_name(carriers[0]), None, None, Failure.NO_ADAPTER
             )
             return Answer(replies.tracking_status(number, package, wording), "tracking_number")
         [package] = await self._lookup.track([Shipment(enabled[0], readings[enabled[0]])])

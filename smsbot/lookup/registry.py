@@ -23,27 +23,11 @@ import httpx
 
 from smsbot.errors import AdapterError, ConfigError
 from smsbot.tracking import AggregatorAdapter, CarrierAdapter, CarrierConfig, TrackingResult
+from smsbot.wording.carriers import carrier_display_name as carrier_display_name
 
 ENTRY_POINT_GROUP = "smsbot.carriers"
 BUILTIN_PACKAGE = "carriers"
 BUILTIN = ("ups", "fedex", "usps", "dhl", "easypost", "aftership", "shippo", "demo")
-
-
-#: How replies name carriers that have no adapter of their own (served through routing).
-CARRIER_NAMES = {
-    "ups": "UPS",
-    "fedex": "FedEx",
-    "usps": "USPS",
-    "dhl": "DHL",
-    "dhl_express": "DHL",
-    "ontrac": "OnTrac",
-    "lasership": "LaserShip",
-    "canada_post": "Canada Post",
-    "royal_mail": "Royal Mail",
-    "australia_post": "Australia Post",
-    "purolator": "Purolator",
-    "amazon": "Amazon",
-}
 
 
 @dataclass(frozen=True)
@@ -119,16 +103,6 @@ class Registry:
         if adapter is not None:
             return adapter.display_name
         return carrier_display_name(name)
-
-
-def carrier_display_name(code: str) -> str:
-    """A carrier's name for replies from any spelling of it: "canada-post", "ups", "OnTrac"."""
-    key = code.strip().lower().replace("-", "_").replace(" ", "_")
-    if key in CARRIER_NAMES:
-        return CARRIER_NAMES[key]
-    if code != code.lower():  # an aggregator's own capitals: "OnTrac", "DHLExpress"
-        return code
-    return key.replace("_", " ").title()
 
 
 def installed_entry_points() -> list[EntryPoint]:
