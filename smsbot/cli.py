@@ -171,10 +171,16 @@ def import_orders(file: Path, config: str | None, skip_invalid: bool) -> None:
     """Load orders from a CSV or JSON FILE into the store (re-importing updates them)."""
     from smsbot.lookup.detect import carriers_for
     from smsbot.orders.file import read_orders
+    from smsbot.orders.number import OrderNumbers
     from smsbot.store import Store
 
     settings = _settings(config)
-    parsed = read_orders(file, default_region=settings.bot.default_region, detect=carriers_for)
+    parsed = read_orders(
+        file,
+        default_region=settings.bot.default_region,
+        detect=carriers_for,
+        order_numbers=OrderNumbers(settings.bot.order_number_pattern),
+    )
     if parsed.problems and not skip_invalid:
         raise OrderFileError(str(file), parsed.problems)
     for problem in parsed.problems:

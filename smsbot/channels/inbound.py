@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from smsbot.lookup.detect import Match, find_tracking_numbers
-from smsbot.orders.model import normalize_order_number
+from smsbot.orders.number import OrderNumbers, fold
 from smsbot.phones import WHATSAPP_PREFIX, to_e164
 
 MAX_BODY = 1600  # Twilio's own limit; anything longer is cut, never refused
@@ -68,7 +68,6 @@ _ENGLISH_WORDS = re.compile(
 _ORDER_WORDS = frozenset({"order", "pedido", "orden", "no", "no.", "number", "numero"})
 #: A postal code as people type one: 3 to 10 letters and digits (2+ digits), spaces, dashes.
 _POSTAL_SHAPE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|[ -](?=[A-Za-z0-9])){2,11}")
-_ORDER_CUE = re.compile(r"(?:\b(?:order|pedido|orden|no\.?|number|numero)\s*#?\s*)$")
 
 
 @dataclass(frozen=True)
@@ -118,12 +117,6 @@ def _clean(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: "Dónde está" → "donde esta"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def classify(body: str, order_pattern: re.Pattern[str]) -> Intent:
     """The intent of a message body (see DESIGN.md, "Messages the bot understands")."""
     folded = fold(body).strip()
@@ -137,36 +130,12 @@ def classify(body: str, order_pattern: re.Pattern[str]) -> Intent:
         number = found[0].number
         readings = tuple(match for match in found if match.number == number)
         return Intent(Kind.TRACKING_NUMBER, number, readings)
-    order_number = find_order_number(body, order_pattern)
+    order_number = OrderNumbers(order_pattern).find(body)
     if order_number is not None:
         return Intent(Kind.ORDER_NUMBER, order_number)
     if _QUESTION_WORDS.search(folded):
         return Intent(Kind.QUESTION)
     return Intent(Kind.NOISE)
-
-
-def find_order_number(body: str, pattern: re.Pattern[str]) -> str | None:
-    """The order number in `body`, normalized, or None.
-
-    Several candidates: one right after "#", "order" or "pedido" wins, else the first with
-    at least three digits, else the first. A bare short number ("1") counts only alone.
-    """
-    matches = [match for match in pattern.finditer(body) if match.group(0).strip("#-")]
-    if not matches:
-        return None
-    choose: Callable[[re.Match[str]], bool]
-    for choose in (
-        lambda match: (
-            match.group(0).startswith("#") or bool(_ORDER_CUE.search(fold(body[: match.start()])))
-        ),
-        lambda match: sum(ch.isdigit() for ch in match.group(0)) >= 3,
-    ):
-        for match in matches:
-            if choose(match):
-                return normalize_order_number(match.group(0))
-    if len(matches) == 1 and matches[0].group(0).strip("#") == body.strip().lstrip("#"):
-        return normalize_order_number(matches[0].group(0))
-    return None
 
 
 def language_of(body: str) -> str | None:

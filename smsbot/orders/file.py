@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from smsbot.errors import OrderFileError, RowProblem
-from smsbot.orders.model import Leg, Order, Shipment, normalize_order_number
+from smsbot.orders.model import Leg, Order, Shipment
+from smsbot.orders.number import DEFAULT_ORDER_NUMBERS, OrderNumbers, normalize_order_number
 from smsbot.phones import to_e164
 
 Detect = Callable[[str], list[str]]
@@ -33,7 +34,6 @@ OPTIONAL_COLUMNS = ("kind", "shipped_at", "locale")
 ORDER_KEYS = ("order_number", "phone", "email", "postal_code", "name", "locale")
 SHIPMENT_KEYS = ("carrier", "tracking_number", "kind", "shipped_at")
 
-ORDER_NUMBER = re.compile(r"[A-Za-z0-9_-]{1,40}")
 CARRIER = re.compile(r"[a-z][a-z0-9_]*")
 TRACKING = re.compile(r"[A-Za-z0-9 -]+")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -58,7 +58,13 @@ class OrderFile:
     rows: int
 
 
-def read_orders(path: Path, *, default_region: str, detect: Detect) -> OrderFile:
+def read_orders(
+    path: Path,
+    *,
+    default_region: str,
+    detect: Detect,
+    order_numbers: OrderNumbers = DEFAULT_ORDER_NUMBERS,
+) -> OrderFile:
     """Read `path` as CSV or JSON by its extension, as UTF-8 with or without a BOM.
 
     Raises `OrderFileError` only when the file as a whole cannot be read; see `parse_csv`
@@ -83,16 +89,31 @@ def read_orders(path: Path, *, default_region: str, detect: Detect) -> OrderFile
         line = data.count(b"\n", 0, exc.start) + 1
         reason = f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         raise OrderFileError(source, [RowProblem(line, reason)]) from exc
-    return parse(text, source=source, default_region=default_region, detect=detect)
+    return parse(
+        text,
+        source=source,
+        default_region=default_region,
+        detect=detect,
+        order_numbers=order_numbers,
+    )
 
 
-def parse_csv(text: str, *, source: str, default_region: str, detect: Detect) -> OrderFile:
+def parse_csv(
+    text: str,
+    *,
+    source: str,
+    default_region: str,
+    detect: Detect,
+    order_numbers: OrderNumbers = DEFAULT_ORDER_NUMBERS,
+) -> OrderFile:
     """Orders from CSV text: one row per shipment, rows of one order merged.
 
     The header must name the `REQUIRED_COLUMNS` (any order, any case); `OPTIONAL_COLUMNS`
     may follow and other columns are ignored. Phones become E.164 read in `default_region`;
     a blank carrier is filled in by `detect(tracking_number)` when it names exactly one;
-    `shipped_at` is made aware, in UTC (a value without an offset is taken as UTC).
+    `shipped_at` is made aware, in UTC (a value without an offset is taken as UTC). An order
+    number must pass `order_numbers` (`bot.order_number_pattern`): whatever imports can be
+    looked up by text, and a number that could not be is a problem that says why.
     """
     reader = csv.reader(io.StringIO(text.removeprefix(BOM), newline=""), strict=True)
     try:
@@ -100,7 +121,7 @@ def parse_csv(text: str, *, source: str, default_region: str, detect: Detect) ->
     except csv.Error as exc:
         raise OrderFileError(source, [RowProblem(1, f"not valid CSV: {exc}")]) from exc
     columns = _columns(header, source)
-    merger = _Merger(default_region, detect, where=lambda line: f"line {line}")
+    merger = _Merger(default_region, detect, order_numbers, where=lambda line: f"line {line}")
     rows = 0
     start = reader.line_num + 1  # a quoted newline makes a row span lines; name its first
     try:
@@ -121,7 +142,14 @@ def parse_csv(text: str, *, source: str, default_region: str, detect: Detect) ->
     return merger.result(rows)
 
 
-def parse_json(text: str, *, source: str, default_region: str, detect: Detect) -> OrderFile:
+def parse_json(
+    text: str,
+    *,
+    source: str,
+    default_region: str,
+    detect: Detect,
+    order_numbers: OrderNumbers = DEFAULT_ORDER_NUMBERS,
+) -> OrderFile:
     """Orders from a JSON list of objects with the CSV's fields and a `shipments` list.
 
     Validation is the same as `parse_csv`'s; a problem's line is the order's 1-based
@@ -136,7 +164,7 @@ def parse_json(text: str, *, source: str, default_region: str, detect: Detect) -
     if not isinstance(data, list):
         reason = f"expected a JSON list of orders, found {_json_type(data)}"
         raise OrderFileError(source, [RowProblem(0, reason)])
-    merger = _Merger(default_region, detect, where=lambda index: f"order #{index}")
+    merger = _Merger(default_region, detect, order_numbers, where=lambda index: f"order #{index}")
     for index, item in enumerate(data, start=1):
         label = f"order #{index}: "
         if not isinstance(item, dict):
@@ -181,8 +209,15 @@ class _Draft:
 class _Merger:
     """Validates rows one at a time and merges the rows of each order."""
 
-    def __init__(self, region: str, detect: Detect, where: Callable[[int], str]) -> None:
+    def __init__(
+        self,
+        region: str,
+        detect: Detect,
+        order_numbers: OrderNumbers,
+        where: Callable[[int], str],
+    ) -> None:
         self.region = region
+        self.order_numbers = order_numbers
         self.detect = detect
         self.where = where
         self.drafts: dict[str, _Draft] = {}
@@ -196,7 +231,7 @@ class _Merger:
         shipments: Sequence[tuple[str, Mapping[str, str]]],
         errors: list[str],
     ) -> None:
-        number = _order_number(fields.get("order_number", ""), errors)
+        number = _order_number(fields.get("order_number", ""), self.order_numbers, errors)
         values = _order_values(fields, self.region, errors)
         parsed = [_shipment(entry, prefix, self.detect, errors) for prefix, entry in shipments]
         if number is not None:
@@ -246,15 +281,15 @@ def _columns(header: Sequence[str], source: str) -> dict[str, int]:
     return columns
 
 
-def _order_number(raw: str, errors: list[str]) -> str | None:
+def _order_number(raw: str, rule: OrderNumbers, errors: list[str]) -> str | None:
     if not raw:
         errors.append("order_number is blank")
         return None
-    number = normalize_order_number(raw)
-    if not ORDER_NUMBER.fullmatch(number):
-        errors.append(f"order number {raw!r} must be 1-40 letters, digits, '-' or '_'")
+    problem = rule.problem(raw)
+    if problem is not None:
+        errors.append(problem)
         return None
-    return number
+    return normalize_order_number(raw)
 
 
 def _order_values(

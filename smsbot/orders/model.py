@@ -35,8 +35,3 @@ class Order:
     name: str | None = None
     locale: str | None = None
     shipments: tuple[Shipment, ...] = field(default=())
-
-
-def normalize_order_number(text: str) -> str:
-    """The canonical form of an order number: trimmed, no leading '#', upper case."""
-    return text.strip().lstrip("#").strip().upper()
