@@ -1,0 +1,69 @@
+"""One message being answered (`Turn`) and what comes of it (`Reply`): an answer and the
+session that follows. Turns and sessions are values: a step replaces them, never mutates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from smsbot.channels.inbound import Inbound
+from smsbot.config import BotSettings
+from smsbot.orders.model import Order
+from smsbot.store.conversation import Session
+from smsbot.wording import replies
+from smsbot.wording.replies import Wording
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to send back: `text` for one `<Message>`, None for an empty `<Response/>`.
+
+    `redact`: the message was a postal-code answer; the log must not keep its body.
+    """
+
+    text: str | None
+    intent: str
+    replayed: bool = False
+    redact: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A turn's answer and the session to keep after it."""
+
+    answer: Answer
+    session: Session
+
+    def redacted(self) -> Reply:
+        """The same reply, with the message's body kept out of the log."""
+        return replace(self, answer=replace(self.answer, redact=True))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message being answered: the sender's key, now, and the session as it stands."""
+
+    message: Inbound
+    key: str
+    now: datetime
+    session: Session
+
+    def with_session(self, **changes: Any) -> Turn:
+        """This turn with the session's `changes` (fields of `Session`)."""
+        return replace(self, session=replace(self.session, **changes))
+
+    def reply(self, text: str | None, intent: str, **changes: Any) -> Reply:
+        """Answer `text` (None: silence); the session with `changes` follows."""
+        return Reply(Answer(text, intent), replace(self.session, **changes))
+
+    def language(self, default: str, order: Order | None = None) -> str:
+        """The order's locale (pass only an order the sender may see), else the text's
+        language, else the conversation's, else `default` (`bot.language`)."""
+        locale = (order.locale or "")[:2].lower() if order else ""
+        choices = (locale, self.message.language_hint, self.session.language, default)
+        return next((choice for choice in choices if choice in replies.LANGUAGES), "en")
+
+    def wording(self, bot: BotSettings, order: Order | None = None) -> Wording:
+        """How to say things to this sender (about `order`, when they may see it)."""
+        return Wording(self.language(bot.language, order), bot.timezone, self.now, bot.max_segments)
