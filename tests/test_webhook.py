@@ -10,7 +10,7 @@ from smsbot.config import Settings
 from smsbot.orders.demo import DEMO_ORDERS
 from smsbot.services import Services
 from smsbot.web.app import create_app
-from smsbot.web.sms import MAX_FORM_BYTES, read_form
+from smsbot.web.twilio_form import MAX_FORM_BYTES, read_form
 from tests.conftest import (
     OWNER,
     PUBLIC_URL,
