@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from smsbot.cli import main
 from smsbot.config import Settings
+from smsbot.errors import MessageRejected
 from smsbot.store import OutboxMessage, Store
 from smsbot.watch.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, Outbox
 from smsbot.watch.quiet import RecipientZones, quiet_until, recipient_zones
@@ -157,7 +158,7 @@ async def test_enqueue_rejects_bad_input(
     open_outbox: OutboxFactory, to: str, channel: str, body: str, key: str
 ) -> None:
     async with open_outbox() as outbox:
-        with pytest.raises(ValueError, match=r"\w"):
+        with pytest.raises(MessageRejected, match=r"\w"):
             await outbox.enqueue(to=to, channel=channel, body=body, key=key)
 
 
