@@ -34,10 +34,10 @@ Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @asynccontextmanager
-async def running(loops: dict[str, Loop]) -> AsyncIterator[None]:
+async def running(loops: dict[str, Loop], *, grace_s: float = STOP_GRACE_S) -> AsyncIterator[None]:
     """Run each named loop as a task while the block runs; stop them all on exit.
 
-    On exit the loops are asked to stop and given STOP_GRACE_S to end their round; then
+    On exit the loops are asked to stop and given `grace_s` to end their round; then
     the rest is cancelled, which is safe: every loop here can stop anywhere without losing
     or repeating work (claims and leases settle it at the next start).
     """
@@ -48,7 +48,7 @@ async def running(loops: dict[str, Loop]) -> AsyncIterator[None]:
     finally:
         stop.set()
         if tasks:
-            _done, late = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+            _done, late = await asyncio.wait(tasks, timeout=grace_s)
             for task in late:
                 log.warning(
                     "%s did not stop in %.0f s; cancelled it", task.get_name(), STOP_GRACE_S

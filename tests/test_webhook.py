@@ -22,6 +22,9 @@ from tests.conftest import (
     whatsapp_form,
 )
 
+# A catch-all turns any bug into valid TwiML: every test here also fails on an error path.
+pytestmark = pytest.mark.usefixtures("no_error_path")
+
 
 def running(client: TestClient) -> Services:
     found = client.app.state.services  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -138,6 +139,13 @@ def _store(table: Table, env: Mapping[str, str]) -> StoreSettings:
         shown = masked_url(url)
         raise table.error("url", f'must be a URL like "sqlite:///smsbot.db", not {shown!r}')
     if scheme != "sqlite":
+        try:
+            parts = urlsplit(url)
+            named = bool(parts.hostname or parts.path.strip("/"))
+        except ValueError:  # urlsplit's signal for brackets that are no IPv6 address
+            named = False
+        if not named:
+            raise table.error("url", f"names no server or database: {masked_url(url)!r}")
         return StoreSettings(path="", url=url)
     path = rest.removeprefix("/")  # sqlite:///x.db is x.db, sqlite:////srv/x.db is /srv/x.db
     if not path:

@@ -158,7 +158,8 @@ class Outbox:
         respected); returns how many were sent.
 
         Messages left "sending" by a dead sender are reconciled first. Without a usable
-        Twilio configuration nothing is sent (and messages wait): logged once. Rounds in
+        Twilio configuration nothing is sent (and messages wait): logged once, when the
+        first message waits. Rounds in
         one process take turns; other processes are kept apart by the claim (see above).
         """
         async with self._round:
@@ -166,12 +167,13 @@ class Outbox:
 
     async def _send_round(self) -> int:
         problem = self.twilio.problem()
+        now = self._clock()
         if problem is not None:
-            if not self._warned:
+            # A bot that only answers texts never sends: said only once something waits.
+            if not self._warned and await self._store.due_outbox(now, limit=1):
                 log.error("outbound messages wait in the outbox: %s", problem)
                 self._warned = True
             return 0
-        now = self._clock()
         await self._reconcile(now)
         sent = 0
         for message in await self._store.due_outbox(now):
