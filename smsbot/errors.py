@@ -10,6 +10,10 @@
         ├── CarrierRateLimited     429; carries retry_after seconds when the carrier sent it
         ├── CarrierAuthError       401/403 or a token that cannot be had
         └── CarrierResponseError   a payload we cannot read (schema drift, garbage)
+    ├── RejectedWork           a queue refused what it was given (the message says why)
+    │   ├── MessageRejected        the outbox: bad channel, recipient, key or body
+    │   └── AlertRejected          the merchant alerts: an alert without a key
+    └── ScaffoldError          `smsbot new-adapter` cannot write an adapter by that name
 
 Facts about one parcel (not found, invalid number) are not errors: adapters return them as
 `TrackingResult` values.
@@ -106,3 +110,19 @@ class CarrierAuthError(CarrierError):
 
 class CarrierResponseError(CarrierError):
     """The carrier answered with a payload we cannot read."""
+
+
+class RejectedWork(SmsbotError):
+    """A queue refused what it was given; nothing was recorded."""
+
+
+class MessageRejected(RejectedWork):
+    """The outbox refused a message: a bad channel, recipient number, key or body."""
+
+
+class AlertRejected(RejectedWork):
+    """The merchant alerts refused an alert (one without a key)."""
+
+
+class ScaffoldError(SmsbotError):
+    """A new adapter cannot be written under that name (the message says why)."""

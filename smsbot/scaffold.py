@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from smsbot.errors import ScaffoldError
 from smsbot.lookup.registry import BUILTIN
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -61,10 +62,10 @@ class Scaffold:
 
 
 def scaffold(name: str, directory: Path) -> Scaffold:
-    """The files of adapter `name` in `directory`; ValueError names a bad `name`."""
+    """The files of adapter `name` in `directory`; `ScaffoldError` names a bad `name`."""
     problem = name_problem(name)
     if problem is not None:
-        raise ValueError(f"adapter name {name!r} {problem}")
+        raise ScaffoldError(f"adapter name {name!r} {problem}")
     words = name.split("_")
     values = {
         "__NAME__": name,

@@ -1,7 +1,9 @@
-"""The running bot: store, HTTP client, adapters, lookup and conversation, opened together.
+"""The running bot: store, HTTP client, adapters, lookup, conversation, outbox, alerts and
+watcher, opened together.
 
-`open_services` is used by the ASGI lifespan and by the CLI's `chat` and `text`, so every
-entry point runs the same pipeline.
+`open_services` is the composition root: the ASGI lifespan and the CLI's `chat`, `text` and
+`watch` all go through it, so every entry point runs the same pipeline, and each part (the
+watcher too) is built in exactly one place.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from smsbot.dialog.conversation import Conversation
 from smsbot.errors import ConfigError
 from smsbot.lookup.gateway import Lookup
 from smsbot.lookup.registry import Registry, load_registry
+from smsbot.maintenance import Maintenance
 from smsbot.orders.model import Order
 from smsbot.store import Store
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
+from smsbot.watch.watcher import Watcher
 
 log = logging.getLogger("smsbot")
 
@@ -47,6 +51,8 @@ class Services:
     signature: SignatureCheck | None  # None when validation is switched off
     outbox: Outbox
     alerts: Alerts
+    watcher: Watcher  # acts on carrier pushes always; polls only when something runs it
+    maintenance: Maintenance
 
 
 def signature_check(settings: Settings) -> SignatureCheck | None:
@@ -122,6 +128,8 @@ async def open_services(
                 conversation = Conversation(settings, store, lookup, registry, clock, http=http)
                 outbox = Outbox(settings, store, http, clock)
                 alerts = Alerts(settings, store, http, clock)
+                # The one place the watcher is built (serve, watch and the tests share it).
+                watcher = Watcher(settings, store, registry, outbox, alerts, clock=clock)
                 yield Services(
                     settings,
                     store,
@@ -132,6 +140,8 @@ async def open_services(
                     signature,
                     outbox,
                     alerts,
+                    watcher,
+                    Maintenance(store, settings.bot, clock),
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.

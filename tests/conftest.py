@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +131,50 @@ def reply_text(response: httpx.Response) -> str | None:
     messages = root.findall("Message")
     assert len(messages) <= 1
     return messages[0].text if messages else None
+
+
+#: The intent the conversation records when it could not answer (its catch-all).
+ERROR_INTENT = "error"
+
+
+def error_path(records: Iterable[logging.LogRecord], store_path: Path) -> list[str]:
+    """What shows that the code under a test took an error path: ERROR records of smsbot's
+    loggers, and messages the store logged with the error intent. Empty when all went well.
+
+    The webhook answers valid TwiML even when the code under it raises (its catch-all), so
+    a webhook test that only reads the TwiML cannot fail on a bug: `no_error_path` adds this.
+    """
+    problems = [
+        f"{record.levelname} {record.name}: {record.getMessage()}"
+        for record in records
+        if record.levelno >= logging.ERROR and record.name.split(".")[0] == "smsbot"
+    ]
+    if store_path.exists():
+
+        async def intents() -> list[tuple[str, str | None]]:
+            from smsbot.store import Store
+
+            async with await Store.open(str(store_path)) as store:
+                return [(m.sid, m.intent) for m in await store.recent_messages(100_000)]
+
+        try:
+            logged = asyncio.run(intents())
+        except Exception as exc:  # a store the test broke is itself an error path
+            problems.append(f"the message log cannot be read: {exc}")
+            logged = []
+        problems += [
+            f"message {sid} was answered with the {ERROR_INTENT!r} intent"
+            for sid, intent in logged
+            if intent == ERROR_INTENT
+        ]
+    return problems
+
+
+@pytest.fixture
+def no_error_path(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> Iterator[None]:
+    """Fail the test if the code under it logged an ERROR or answered with the error intent
+    (used autouse by the webhook test modules; see `error_path`)."""
+    caplog.set_level(logging.INFO, logger="smsbot")
+    yield
+    problems = error_path(caplog.records, tmp_path / "smsbot.db")
+    assert not problems, "the code took an error path:\n" + "\n".join(problems)

@@ -15,6 +15,7 @@ a new `SM…` sid, unless programmed otherwise (`fail_next`: 429 with Retry-Afte
 with a Twilio error code; `hang_next`: create the message, then hold the answer until
 `release()`, as if the process died mid-request) or sent to one of Twilio's magic test
 numbers: +15005550004 → 21610 (opted out), +15005550001 → 21211, +15005550009 → 21614.
+A list answers an error while `fail_listing` says so (Twilio cannot be asked).
 Every request is recorded (`requests`, `posts()`); `created` holds the messages it made;
 `add_message` puts a message in the list as if an earlier request had created it.
 """
@@ -80,6 +81,7 @@ class FakeTwilio:
     requests: list[Recorded] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     _plan: list[_Planned] = field(default_factory=list)
+    _listing_failures: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _released: threading.Event = field(default_factory=threading.Event)
     _sids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -96,6 +98,11 @@ class FakeTwilio:
         """Answer the next `times` creates with `status` (and Twilio error `code`)."""
         with self._lock:
             self._plan.extend(_Planned(status, code, message, retry_after) for _ in range(times))
+
+    def fail_listing(self, status: int, *, times: int = 1) -> None:
+        """Answer the next `times` list requests (GET) with `status`."""
+        with self._lock:
+            self._listing_failures.extend([status] * times)
 
     def hang_next(self) -> None:
         """Create the next message, then hold the answer until `release()` (or shutdown)."""
@@ -196,6 +203,10 @@ def create_app(fake: FakeTwilio) -> Starlette:
         query = dict(request.query_params)
         if not fake._record(request, query):
             return _error(401, 20003, "Authenticate")
+        with fake._lock:
+            failure = fake._listing_failures.pop(0) if fake._listing_failures else None
+        if failure is not None:
+            return _error(failure, 20500, "programmed failure")
         with fake._lock:
             found = [
                 message

@@ -180,3 +180,43 @@ def test_webhook_tokens_come_from_the_environment() -> None:
     assert settings.escalation.token.reveal() == "s3cr3t-e"
     assert settings.alerts.token is not None
     assert "s3cr3t" not in repr(settings)
+
+
+def test_store_url_defaults_to_the_sqlite_path() -> None:
+    assert settings_from_mapping({}).store.url == "sqlite:///smsbot.db"
+    store = settings_from_mapping({"store": {"path": "/srv/bot.db"}}).store
+    assert (store.path, store.url) == ("/srv/bot.db", "sqlite:////srv/bot.db")
+
+
+def test_store_url_names_the_sqlite_file() -> None:
+    store = settings_from_mapping({"store": {"url": "sqlite:///data/bot.db"}}).store
+    assert (store.path, store.url, store.shown) == (
+        "data/bot.db",
+        "sqlite:///data/bot.db",
+        "data/bot.db",
+    )
+
+
+def test_store_url_and_path_together_are_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"store\.url.*store\.url or store\.path, not both"):
+        settings_from_mapping({"store": {"url": "sqlite:///a.db", "path": "b.db"}})
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["smsbot.db", "sqlite://", "://x", "postgresql://u:hunter2@", "postgresql://u:hunter2@[x"],
+)
+def test_a_bad_store_url_is_named_without_its_password(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"store\.url") as raised:
+        settings_from_mapping({"store": {"url": url}})
+    assert "hunter2" not in str(raised.value)
+
+
+def test_a_store_url_password_is_never_shown() -> None:
+    url = "postgresql://bot:hunter2@db.example:5432/smsbot"
+    store = settings_from_mapping({"store": {"url": url}}).store
+    assert store.url == url and store.path == ""
+    assert store.shown == "postgresql://bot:***@db.example:5432/smsbot"
+    assert "hunter2" not in repr(store) and "hunter2" not in repr(
+        settings_from_mapping({"store": {"url": url}})
+    )

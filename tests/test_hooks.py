@@ -24,6 +24,7 @@ from smsbot.store.snapshot import result_from_json, result_to_json
 from smsbot.tracking import CarrierConfig, Event, PushAdapter, Status, TrackingResult
 from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, SettingsFactory
+from tests.faketwilio import serve_fake_twilio
 
 SECRET = "push-secret-0123"
 NUMBER = "PUSHY0001"
@@ -159,3 +160,24 @@ def test_serve_runs_the_watcher_when_enabled(
             asyncio.run(asyncio.sleep(0.05))
     (message,) = outbox(tmp_path / "smsbot.db")  # the first pass ran, and shutdown was clean
     assert message.key == "watch:1:shipped"
+
+
+def test_serve_sends_what_a_push_queued_with_the_watcher_off(
+    make_settings: SettingsFactory,
+) -> None:
+    with serve_fake_twilio() as twilio:
+        settings = make_settings(
+            carriers={"pushy": {"module": "tests.test_hooks", "secret": SECRET}},
+            twilio={"api_base_url": twilio.url, "from_number": "+12025550100"},
+            watch={"enabled": False, "quiet_hours": ""},
+        )
+        orders = (Order("1001", PHONE, shipments=(Shipment("pushy", NUMBER),)),)
+        with TestClient(create_app(settings, seed_orders=orders), base_url=PUBLIC_URL) as app:
+            body = push_body(Status.OUT_FOR_DELIVERY)
+            assert app.post("/hooks/pushy", content=body, headers=signed(body)).status_code == 200
+            deadline = datetime.now(UTC).timestamp() + 10
+            while not twilio.fake.posts() and datetime.now(UTC).timestamp() < deadline:
+                asyncio.run(asyncio.sleep(0.02))
+        (sent,) = twilio.fake.posts()  # sent by serve's own sender, and only once
+    assert sent["To"] == PHONE
+    assert sent["Body"] == "Order 1001 is out for delivery with Pushy today."

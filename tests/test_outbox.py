@@ -18,8 +18,9 @@ from click.testing import CliRunner
 
 from smsbot.cli import main
 from smsbot.config import Settings
+from smsbot.errors import MessageRejected
 from smsbot.store import OutboxMessage, Store
-from smsbot.watch.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, Outbox
+from smsbot.watch.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, RECONCILE_GIVE_UP, Outbox
 from smsbot.watch.quiet import RecipientZones, quiet_until, recipient_zones
 from tests.conftest import PUBLIC_URL, SettingsFactory
 from tests.faketwilio import FakeTwilio, FakeTwilioServer, serve_fake_twilio
@@ -114,6 +115,17 @@ async def row(outbox: OutboxUnderTest, key: str) -> OutboxMessage:
     return found
 
 
+async def claim_at_start(outbox: OutboxUnderTest, key: str) -> bool:
+    """Claim `key` for sending at START, as a sender that then dies would."""
+    return await outbox.store.claim_outbox(
+        (await row(outbox, key)).id,
+        now=START,
+        lease_until=START + LEASE,
+        day=(START - timedelta(hours=12), START + timedelta(hours=12)),
+        daily_cap=3,
+    )
+
+
 async def test_send_records_the_sid(open_outbox: OutboxFactory, fake: FakeTwilio) -> None:
     async with open_outbox() as outbox:
         assert await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k1")
@@ -157,7 +169,7 @@ async def test_enqueue_rejects_bad_input(
     open_outbox: OutboxFactory, to: str, channel: str, body: str, key: str
 ) -> None:
     async with open_outbox() as outbox:
-        with pytest.raises(ValueError, match=r"\w"):
+        with pytest.raises(MessageRejected, match=r"\w"):
             await outbox.enqueue(to=to, channel=channel, body=body, key=key)
 
 
@@ -399,13 +411,7 @@ async def test_killed_before_post_is_sent_once_after_restart(
 ) -> None:
     async with open_outbox() as outbox:
         await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
-        claimed = await outbox.store.claim_outbox(
-            (await row(outbox, "k")).id,
-            now=START,
-            lease_until=START + LEASE,
-            day=(START - timedelta(hours=12), START + timedelta(hours=12)),
-            daily_cap=3,
-        )
+        claimed = await claim_at_start(outbox, "k")
         assert claimed  # and then the process died before its POST
         assert await outbox.send_due() == 0  # the lease still holds: hands off
     assert fake.requests == []
@@ -415,6 +421,30 @@ async def test_killed_before_post_is_sent_once_after_restart(
         assert await restarted.send_due() == 0
         assert (await row(restarted, "k")).state == "sent"
     assert len(fake.posts()) == 1
+
+
+async def test_unconfirmable_for_a_day_is_given_up_not_resent(
+    open_outbox: OutboxFactory, fake: FakeTwilio, clock: Clock
+) -> None:
+    async with open_outbox() as outbox:
+        await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
+        claimed = await claim_at_start(outbox, "k")
+        assert claimed  # and then the process died: did its POST reach Twilio?
+    fake.fail_listing(500, times=1_000)  # Twilio's list cannot be read from now on
+    clock.advance(seconds=LEASE.total_seconds())
+    async with open_outbox() as restarted:
+        assert await restarted.send_due() == 0
+        waiting = await row(restarted, "k")
+        assert waiting.state == "sending"  # not resent, not given up: asked again later
+        assert waiting.lease_until is not None and waiting.lease_until > clock()
+        clock.advance(seconds=(RECONCILE_GIVE_UP - LEASE).total_seconds())
+        assert await restarted.send_due() == 0
+        given_up = await row(restarted, "k")
+    assert given_up.state == "failed"
+    assert given_up.error_message is not None
+    assert given_up.error_message.startswith("unconfirmed, not resent")
+    assert fake.posts() == []  # at most once: never sent blindly
+    assert [r.method for r in fake.requests] == ["GET", "GET"]
 
 
 async def test_two_senders_never_take_the_same_message(

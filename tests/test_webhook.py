@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
@@ -10,7 +13,7 @@ from smsbot.config import Settings
 from smsbot.orders.demo import DEMO_ORDERS
 from smsbot.services import Services
 from smsbot.web.app import create_app
-from smsbot.web.sms import MAX_FORM_BYTES, read_form
+from smsbot.web.twilio_form import MAX_FORM_BYTES, read_form
 from tests.conftest import (
     OWNER,
     PUBLIC_URL,
@@ -22,11 +25,22 @@ from tests.conftest import (
     whatsapp_form,
 )
 
+# A catch-all turns any bug into valid TwiML: every test here also fails on an error path.
+pytestmark = pytest.mark.usefixtures("no_error_path")
+
+T = TypeVar("T")
+
 
 def running(client: TestClient) -> Services:
     found = client.app.state.services  # type: ignore[attr-defined]
     assert isinstance(found, Services)
     return found
+
+
+def in_app(client: TestClient, call: Callable[[], Awaitable[T]]) -> T:
+    """Run `call` on the app's own event loop (its store and background tasks live there)."""
+    assert client.portal is not None, "the client is not started"
+    return client.portal.call(call)
 
 
 def demo_calls(client: TestClient) -> int:
@@ -91,9 +105,7 @@ def test_bad_signatures_get_403_and_touch_nothing(client: TestClient, tamper: st
     response = post_sms(client, form, signature=signature)
     assert response.status_code == 403
     assert demo_calls(client) == 0
-    import asyncio
-
-    messages = asyncio.run(running(client).store.recent_messages())
+    messages = in_app(client, running(client).store.recent_messages)
     assert messages == []
 
 
@@ -106,12 +118,10 @@ def test_signature_uses_public_url_not_the_one_seen(settings: Settings) -> None:
 
 
 def test_stop_on_sms_is_empty_and_recorded(client: TestClient) -> None:
-    import asyncio
-
     assert reply_text(post_sms(client, sms_form("STOP"))) is None
-    assert asyncio.run(running(client).store.is_opted_out(OWNER))
+    assert in_app(client, lambda: running(client).store.is_opted_out(OWNER))
     assert reply_text(post_sms(client, sms_form("start"))) is None
-    assert not asyncio.run(running(client).store.is_opted_out(OWNER))
+    assert not in_app(client, lambda: running(client).store.is_opted_out(OWNER))
 
 
 def test_stop_on_whatsapp_is_confirmed(client: TestClient) -> None:

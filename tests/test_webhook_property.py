@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Literal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -13,6 +14,9 @@ from smsbot.channels.twiml import sign
 from smsbot.orders.demo import DEMO_ORDERS
 from smsbot.web.app import create_app
 from tests.conftest import OWNER, PUBLIC_URL, STRANGER, TOKEN, SettingsFactory
+
+# A catch-all turns any bug into valid TwiML: every test here also fails on an error path.
+pytestmark = pytest.mark.usefixtures("no_error_path")
 
 # Form text as Twilio could carry it: any character but surrogates, which no form can encode.
 SURROGATES: tuple[Literal["Cs"]] = ("Cs",)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from smsbot.config import Settings
+from smsbot.errors import AlertRejected
 from smsbot.phones import mask
 from smsbot.store import Store, StoredAlert
 
@@ -86,10 +87,10 @@ class Alerts:
         """Record a merchant alert once per key (False if seen before) and try to deliver it.
 
         A failed delivery is retried by `deliver_due`. Without `alerts.webhook_url` the
-        alert is only kept, for `smsbot alerts`.
+        alert is only kept, for `smsbot alerts`. Raises `AlertRejected` without a key.
         """
         if not key:
-            raise ValueError("an alert needs a key")
+            raise AlertRejected("an alert needs a key")
         fields = {
             "key": key,
             "kind": kind,

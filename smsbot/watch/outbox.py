@@ -28,7 +28,6 @@ missing one only leaves them where they were before the watcher existed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import re
@@ -47,6 +46,7 @@ from smsbot.channels.twilio_rest import (
     TwilioUncertain,
 )
 from smsbot.config import Settings
+from smsbot.errors import MessageRejected
 from smsbot.phones import mask, strip_channel
 from smsbot.store import MAX_BODY, OutboxMessage, Store, StoreError
 from smsbot.store.outbox import WAITING
@@ -111,6 +111,10 @@ class Outbox:
         self._rng = rng or random.Random()
         self.twilio = TwilioRest(settings, http)
         self._warned = False
+        # One round at a time in this process (the watcher's loop and `run` share the
+        # outbox), so two rounds never reconcile the same stale message together.
+        self._round = asyncio.Lock()
+        self._queued = asyncio.Event()  # set by enqueue: `run` sends at once, not at its poll
 
     async def enqueue(
         self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
@@ -119,18 +123,20 @@ class Outbox:
 
         `key` is an idempotency key ("watch:<shipment id>:shipped"): a key enqueued before is
         never queued again (returns False). Nothing is queued for an opted-out number: the
-        message is recorded as suppressed and False returned. Raises ValueError for a bad
-        channel, number, key or body.
+        message is recorded as suppressed and False returned. Raises `MessageRejected` for a
+        bad channel, number, key or body.
         """
         phone = strip_channel(to)
         if channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+            raise MessageRejected(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
         if not _E164.match(phone):
-            raise ValueError(f"recipient must be an E.164 number like +15005550006, not {to!r}")
+            raise MessageRejected(
+                f"recipient must be an E.164 number like +15005550006, not {to!r}"
+            )
         if not key:
-            raise ValueError("an idempotency key is required")
+            raise MessageRejected("an idempotency key is required")
         if not body.strip() or len(body) > MAX_BODY:
-            raise ValueError(f"body must have 1 to {MAX_BODY} characters, not {len(body)}")
+            raise MessageRejected(f"body must have 1 to {MAX_BODY} characters, not {len(body)}")
         opted_out = await self._store.is_opted_out(phone)
         added = await self._store.add_outbox(
             key=key,
@@ -143,6 +149,8 @@ class Outbox:
         )
         if added and opted_out:
             log.info("not queueing %s to %s: opted out", key, mask(phone))
+        if added and not opted_out:
+            self._queued.set()
         return added and not opted_out
 
     async def send_due(self) -> int:
@@ -150,15 +158,22 @@ class Outbox:
         respected); returns how many were sent.
 
         Messages left "sending" by a dead sender are reconciled first. Without a usable
-        Twilio configuration nothing is sent (and messages wait): logged once.
+        Twilio configuration nothing is sent (and messages wait): logged once, when the
+        first message waits. Rounds in
+        one process take turns; other processes are kept apart by the claim (see above).
         """
+        async with self._round:
+            return await self._send_round()
+
+    async def _send_round(self) -> int:
         problem = self.twilio.problem()
+        now = self._clock()
         if problem is not None:
-            if not self._warned:
+            # A bot that only answers texts never sends: said only once something waits.
+            if not self._warned and await self._store.due_outbox(now, limit=1):
                 log.error("outbound messages wait in the outbox: %s", problem)
                 self._warned = True
             return 0
-        now = self._clock()
         await self._reconcile(now)
         sent = 0
         for message in await self._store.due_outbox(now):
@@ -167,14 +182,15 @@ class Outbox:
         return sent
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Call `send_due` every POLL_S seconds until `stop` is set; errors are logged."""
+        """Call `send_due` every POLL_S seconds, and as soon as something is enqueued, until
+        `stop` is set; errors are logged."""
         while not stop.is_set():
+            self._queued.clear()
             try:
                 await self.send_due()
             except Exception:  # a bad row or a store hiccup must not stop the sender
                 log.exception("the outbox could not send")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=POLL_S)
+            await _first_of(stop, self._queued, seconds=POLL_S)
 
     async def record_status(
         self, *, sid: str, status: str, error_code: int | None, to: str | None
@@ -336,6 +352,16 @@ class Outbox:
                     message.id, ("sending",), now, state="queued", not_before=now,
                     lease_until=None, error_message="an attempt was interrupted; sent again",
                 )  # fmt: skip
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    """Wait until one of `events` is set, or `seconds` have passed."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 def _channel_of(address: str) -> str:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from smsbot.config import Settings
-from smsbot.errors import CarrierError, CarrierRateLimited
+from smsbot.errors import CarrierError, CarrierRateLimited, MessageRejected
 from smsbot.lookup.registry import Registry
 from smsbot.store import CheckOutcome, Store, WatchedShipment
 from smsbot.tracking import FINAL_STATUSES, Status, TrackingResult
@@ -577,7 +577,7 @@ class Watcher:
                 key=key,
                 order_number=shipment.order_number,
             )
-        except ValueError:  # not an E.164 number (its text would show it: not logged)
+        except MessageRejected:  # not an E.164 number (its text would show it: not logged)
             log.warning("not texting order %s: the outbox refused its phone", shipment.order_number)
             return "skipped"
         except Exception:

@@ -1,4 +1,9 @@
-"""create_app(settings) -> the Starlette app: its routes and its lifespan."""
+"""create_app(settings) -> the Starlette app: its routes and its lifespan.
+
+The lifespan opens the services and runs their background work (`smsbot.background`):
+the outbox and alerts senders and maintenance always, the watcher's polls with
+`watch.enabled`.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,10 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
-from smsbot.watch.watcher import Watcher, watching
 from smsbot.web import hooks, sms, status
 
 
@@ -32,16 +37,8 @@ def create_app(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
             app.state.services = running
-            # The watcher acts on carrier pushes always; it polls only with watch.enabled.
-            app.state.watcher = Watcher(
-                settings,
-                running.store,
-                running.registry,
-                running.outbox,
-                running.alerts,
-                clock=clock,
-            )
-            async with watching(app.state.watcher if settings.watch.enabled else None):
+            # What is queued is sent whatever watch.enabled says; it decides only the polls.
+            async with background(running, watch=settings.watch.enabled):
                 yield
 
     routes = [

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from smsbot.services import services
 from smsbot.tracking import PushAdapter, TrackingResult
-from smsbot.watch.watcher import Watcher
+from smsbot.web.body import capped_body
 
 log = logging.getLogger("smsbot.web.hooks")
 
@@ -31,21 +31,14 @@ log = logging.getLogger("smsbot.web.hooks")
 MAX_PUSH_BYTES = 1024 * 1024
 
 
-def push_watcher(request: Request) -> Watcher:
-    """The watcher that acts on pushes (the app's, set by its lifespan)."""
-    found = getattr(request.app.state, "watcher", None)
-    if not isinstance(found, Watcher):
-        raise RuntimeError("the app was not started through its lifespan")
-    return found
-
-
 async def carrier_push(request: Request) -> Response:
     """One pushed update: verify, parse, then act on it like a fresh poll."""
     name = request.path_params["carrier"]
-    adapter = services(request).registry.get(name)
+    bot = services(request)
+    adapter = bot.registry.get(name)
     if adapter is None or not isinstance(adapter, PushAdapter):
         return PlainTextResponse("no push endpoint for this carrier", status_code=404)
-    body = await _read_body(request)
+    body = await capped_body(request, MAX_PUSH_BYTES)
     if body is None:
         return PlainTextResponse("request too large", status_code=413)
     headers = {key.lower(): value for key, value in request.headers.items()}
@@ -67,20 +60,9 @@ async def carrier_push(request: Request) -> Response:
         log.warning("%s: unreadable push (%s)", name, type(exc).__name__)
         return PlainTextResponse("unreadable payload", status_code=400)
     try:
-        summary = await push_watcher(request).apply(results)
+        summary = await bot.watcher.apply(results)
     except Exception:
         # Accepted but not acted on: polling picks the shipments up at their next check.
         log.exception("%s: acting on a push failed; polling will catch up", name)
         return JSONResponse({"received": len(results), "matched": 0}, status_code=202)
     return JSONResponse({"received": len(results), "matched": summary.checked})
-
-
-async def _read_body(request: Request) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_PUSH_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -13,24 +13,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from smsbot.services import services
-from smsbot.web.sms import read_form
+from smsbot.web.twilio_form import signed_form
 
-log = logging.getLogger("smsbot.status")
+log = logging.getLogger("smsbot.web.status")
 
 
 async def status(request: Request) -> Response:
     """Apply one status callback; always a quick empty 200 once the signature holds."""
     bot = services(request)
-    form = await read_form(request)
-    if form is None:
-        return PlainTextResponse("request too large", status_code=413)
-    if bot.signature is not None:
-        signature = request.headers.get("X-Twilio-Signature")
-        if not bot.signature.valid(
-            request.url.path, request.scope["query_string"], form, signature
-        ):
-            log.warning("rejected a status callback with a bad or missing X-Twilio-Signature")
-            return PlainTextResponse("invalid signature", status_code=403)
+    form = await signed_form(request, bot.signature, what="status callback")
+    if isinstance(form, Response):
+        return form
     sid = form.get("MessageSid")
     state = form.get("MessageStatus") or form.get("SmsStatus")
     if not isinstance(sid, str) or not sid or not isinstance(state, str):

@@ -1,0 +1,38 @@
+"""`smsbot serve`: the HTTP server (and, with watch.enabled, the watcher's polls)."""
+
+from __future__ import annotations
+
+import click
+
+from smsbot.cli.base import config_option, fail_cleanly, orders_to_seed, settings_for, setup_logging
+
+
+@click.command()
+@config_option
+@click.option("--host", help="Address to listen on (default: server.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: server.port, 8080).")
+@click.option("--demo", is_flag=True, help="Run on the built-in demo orders and carrier.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@fail_cleanly
+def serve(
+    config: str | None, host: str | None, port: int | None, demo: bool, verbose: bool
+) -> None:
+    """Run the server: POST /sms (Twilio's incoming-message webhook), POST /twilio/status
+    (delivery callbacks), POST /hooks/CARRIER (carrier pushes), GET /healthz; and the
+    watcher too when watch.enabled is true."""
+    import uvicorn
+
+    from smsbot.services import signature_check
+    from smsbot.web.app import create_app
+
+    setup_logging(verbose)
+    settings = settings_for(config, demo)
+    signature_check(settings)  # a missing token or public URL stops the start here
+    app = create_app(settings, seed_orders=orders_to_seed(demo))
+    uvicorn.run(
+        app,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="debug" if verbose else "info",
+        proxy_headers=True,
+    )

@@ -1,0 +1,210 @@
+"""The settings: frozen dataclasses, one per TOML section, with their defaults.
+
+`smsbot.config.loader` fills them from a file and the environment; nothing here reads either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+DEFAULT_CONFIG = Path("smsbot.toml")
+
+#: An order number: optional "#", letters/digits with inner dashes, at least one digit, e.g.
+#: 1001, #1001, A-1001, SO-2024-77. Matched as a whole word anywhere in a message.
+DEFAULT_ORDER_PATTERN = r"#?\b(?=[A-Za-z-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b"
+
+VERIFY_POLICIES = ("phone_or_postal_code", "phone", "none")
+
+#: How often the watcher looks at a shipment, by its last status (minutes); see [watch].
+DEFAULT_REFRESH_MINUTES: Mapping[str, float] = {
+    "pending": 360,
+    "label_created": 360,
+    "in_transit": 180,
+    "out_for_delivery": 30,
+    "available_for_pickup": 360,
+    "delivery_attempted": 120,
+    "exception": 120,
+    "returning": 720,
+    "unknown": 360,
+}
+
+
+class Secret:
+    """A secret value that never shows in `repr` or `str`."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that must send it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    public_url: str | None = None  # what Twilio calls; signatures are checked against it
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str | None = None
+    auth_token: Secret | None = None
+    validate_signature: bool = True
+    from_number: str | None = None  # sender of outbound messages (E.164 or whatsapp:+...)
+    messaging_service_sid: str | None = None  # or a Messaging Service (takes precedence)
+    api_base_url: str = "https://api.twilio.com"  # REST API host; tests point it at a fake
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the store is: `url` picks the backend (`open_store`), `path` is SQLite's file.
+
+    `url` defaults to `sqlite:///<path>`; for another backend `path` is empty. The URL may
+    carry a password: it is left out of `repr`, and `shown` masks it.
+    """
+
+    path: str = "smsbot.db"
+    url: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.url:  # `path` alone is the SQLite shorthand
+            object.__setattr__(self, "url", f"sqlite:///{self.path}")
+
+    @property
+    def shown(self) -> str:
+        """The store for humans: SQLite's path, or the URL with any password masked."""
+        return self.path if self.url == f"sqlite:///{self.path}" else masked_url(self.url)
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    brand: str = "our shop"
+    support_contact: str = "our support team"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    language: str = "en"
+    default_region: str = "US"
+    order_number_pattern: re.Pattern[str] = re.compile(DEFAULT_ORDER_PATTERN)
+    verify: str = "phone_or_postal_code"
+    max_segments: int = 3
+    max_verify_attempts: int = 3  # wrong postal codes before a lockout
+    lockout_s: float = 3600.0  # how long a locked-out sender gets no lookups
+    verified_ttl_s: float = 30 * 86400.0  # how long a right postal code is remembered
+    session_ttl_s: float = 1800.0  # menus, pending questions and MORE stay valid this long
+    hint_window_s: float = 86400.0  # the usage hint is sent at most once per window
+    max_messages_per_minute: int = 6
+    max_lookups_per_hour: int = 20
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    webhook_url: str | None = None  # AGENT/HUMAN: where the JSON escalation is POSTed
+    token: Secret | None = None  # sent as "Authorization: Bearer ..." when set
+
+
+@dataclass(frozen=True)
+class AlertsSettings:
+    webhook_url: str | None = None  # merchant alerts from the watcher, as JSON
+    token: Secret | None = None  # sent as "Authorization: Bearer ..." when set
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    enabled: bool = False  # run the watcher inside `smsbot serve`
+    max_age_days: float = 30.0  # stop watching shipments older than this
+    poll_interval_s: float = 60.0  # how often the watcher looks for due shipments
+    refresh_minutes: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_REFRESH_MINUTES)
+    )
+    label_scan_alert_h: float = 48.0
+    stall_after_h: float = 36.0
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(8, 0))  # None: no quiet hours
+    max_messages_per_day: int = 3
+    credit_code: str | None = None  # offered in the "stalled" apology, e.g. "SORRY10"
+    credit_offer: str = ""  # what the code gives, e.g. "10% off your next order"
+    proof_carriers: tuple[str, ...] = ("ups", "fedex")  # usually give a photo or signature
+    delivery_checkin: bool = False  # ask the customer after a delivery without proof
+    delivery_checkin_after_h: float = 3.0
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    default: str | None = None  # the aggregator for carriers without an adapter of their own
+    carriers: Mapping[str, str] = field(default_factory=dict)  # carrier (or "*") -> aggregator
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    reply_deadline_s: float = 5.0  # the whole answer, whatever the carriers do
+    carrier_timeout_s: float = 4.0  # one carrier call
+    cache_ttl_s: float = 600.0
+    delivered_cache_ttl_s: float = 86400.0  # a delivered parcel does not change
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = ServerSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    store: StoreSettings = StoreSettings()
+    bot: BotSettings = BotSettings()
+    tracking: TrackingSettings = TrackingSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    alerts: AlertsSettings = AlertsSettings()
+    watch: WatchSettings = WatchSettings()
+    routing: RoutingSettings = RoutingSettings()
+    carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str = "defaults"  # the file the settings came from, for error messages
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+def masked_url(url: str) -> str:
+    """`url` with its password, if any, replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # urlsplit's signal for a malformed URL (a bad port, brackets)
+        return "(a URL that cannot be read)"
+    if not password:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))
+
+
+def demo_settings(store_path: str, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings for `--demo`: the demo carrier, no signature check, no configuration file."""
+    return Settings(
+        twilio=TwilioSettings(validate_signature=False),
+        store=StoreSettings(path=store_path),
+        bot=BotSettings(
+            brand="Demo Shop",
+            support_contact="help@demo.example",
+            timezone=ZoneInfo("America/New_York"),
+            verify="none",
+            # Someone trying the demo types fast; the real defaults would cut them off.
+            max_messages_per_minute=60,
+            max_lookups_per_hour=500,
+        ),
+        carriers={"demo": {}},
+        source="--demo",
+        environ={} if environ is None else dict(environ),
+    )
