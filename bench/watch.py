@@ -17,12 +17,14 @@ import os
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
 from common import Figure, arguments, print_header, print_summary, rss_mb, write_config
 
 from smsbot.config import load_settings
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.orders.model import Order, Shipment
 from smsbot.services import build_registry
 from smsbot.store import Store
@@ -86,14 +88,17 @@ async def run(work: Path, shipments: int) -> list[Figure]:
         rss_before = rss_mb(os.getpid())
         counted = Counted()
         async with httpx.AsyncClient() as http:
-            registry = build_registry(settings, http)
+            clock = partial(datetime.now, UTC)
+            gateway = CarrierGateway(
+                build_registry(settings, http), store, settings.tracking, clock
+            )
             watcher = Watcher(
                 settings,
                 store,
-                registry,
+                gateway,
                 counted,
                 counted,
-                clock=lambda: datetime.now(UTC),
+                clock=clock,
                 max_checks=shipments,
             )
             cpu, wall = time.process_time(), time.perf_counter()

@@ -468,7 +468,7 @@ def watch(config: str | None, once: bool, verbose: bool) -> None:
     async def go() -> None:
         async with open_services(settings, check_signatures=False) as bot:
             watcher = Watcher(
-                settings, bot.store, bot.registry, bot.outbox, bot.alerts, clock=utc_now
+                settings, bot.store, bot.gateway, bot.outbox, bot.alerts, clock=utc_now
             )
             if once:
                 summary = await watcher.run_once()

@@ -1,4 +1,5 @@
-"""The running bot: store, HTTP client, adapters, lookup and conversation, opened together.
+"""The running bot: store, HTTP client, adapters, carrier gateway and conversation, opened
+together.
 
 `open_services` is used by the ASGI lifespan and by the CLI's `chat` and `text`, so every
 entry point runs the same pipeline.
@@ -20,7 +21,7 @@ from smsbot.channels.twiml import SignatureCheck
 from smsbot.config import Settings
 from smsbot.dialog.conversation import Conversation
 from smsbot.errors import ConfigError
-from smsbot.lookup.gateway import Lookup
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.orders.model import Order
 from smsbot.store import Store
@@ -42,7 +43,7 @@ class Services:
     store: Store
     http: httpx.AsyncClient
     registry: Registry
-    lookup: Lookup
+    gateway: CarrierGateway  # the one way to ask carriers: replies and the watcher
     conversation: Conversation
     signature: SignatureCheck | None  # None when validation is switched off
     outbox: Outbox
@@ -117,9 +118,9 @@ async def open_services(
             transport=transport, headers=headers, timeout=settings.tracking.carrier_timeout_s
         ) as http:
             registry = build_registry(settings, http)
-            lookup = Lookup(registry, store, settings.tracking, clock)
+            gateway = CarrierGateway(registry, store, settings.tracking, clock)
             try:
-                conversation = Conversation(settings, store, lookup, registry, clock, http=http)
+                conversation = Conversation(settings, store, gateway, registry, clock, http=http)
                 outbox = Outbox(settings, store, http, clock)
                 alerts = Alerts(settings, store, http, clock)
                 yield Services(
@@ -127,7 +128,7 @@ async def open_services(
                     store,
                     http,
                     registry,
-                    lookup,
+                    gateway,
                     conversation,
                     signature,
                     outbox,
@@ -135,7 +136,7 @@ async def open_services(
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.
-                await lookup.close()
+                await gateway.close()
     finally:
         await store.close()
 

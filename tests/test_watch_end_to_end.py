@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from smsbot.config import Settings
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.store import Store
 from smsbot.tracking import Status
@@ -73,7 +74,8 @@ def watcher(
 ) -> Watcher:
     registry = Registry({"ups": ups}, {"ups": "test"})
     alerts = Alerts(settings, store, http, clock)
-    return Watcher(settings, store, registry, outbox, alerts, clock=clock)
+    gateway = CarrierGateway(registry, store, settings.tracking, clock)
+    return Watcher(settings, store, gateway, outbox, alerts, clock=clock)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 from smsbot.config import Settings
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.store import Store
@@ -118,10 +119,11 @@ class Rig:
         registry = Registry(
             {"ups": self.ups, "fedex": self.fedex}, {"ups": "test", "fedex": "test"}
         )
+        gateway = CarrierGateway(registry, self.store, self.settings.tracking, self.clock)
         return Watcher(
             self.settings,
             self.store,
-            registry,
+            gateway,
             self.outbox,
             self.alerts,
             clock=self.clock,
@@ -179,7 +181,8 @@ async def rig(make_settings: SettingsFactory, tmp_path: Path) -> AsyncIterator[R
     ups, fedex = FakeCarrier("ups", "UPS"), FakeCarrier("fedex", "FedEx")
     registry = Registry({"ups": ups, "fedex": fedex}, {"ups": "test", "fedex": "test"})
     outbox, alerts = FakeOutbox(), FakeAlerts()
-    watcher = Watcher(settings, store, registry, outbox, alerts, clock=clock)
+    gateway = CarrierGateway(registry, store, settings.tracking, clock)
+    watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock)
     rig = Rig(settings, path, store, clock, ups, fedex, outbox, alerts, watcher)
     await store.upsert_orders([order("1001", ("ups", UPS1))])
     try:

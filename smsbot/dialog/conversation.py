@@ -23,7 +23,7 @@ import httpx
 from smsbot.channels.inbound import Channel, Inbound, Kind, same_postal_code
 from smsbot.config import Settings
 from smsbot.dialog.escalation import RECENT_MESSAGES, TIMEOUT_S, Escalation, EscalationRequest
-from smsbot.lookup.gateway import Failure, Lookup, PackageStatus
+from smsbot.lookup.gateway import CarrierGateway, Failure, PackageStatus
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
 from smsbot.phones import mask, same_number
@@ -74,7 +74,7 @@ class Conversation:
         self,
         settings: Settings,
         store: Store,
-        lookup: Lookup,
+        lookup: CarrierGateway,
         registry: Registry,
         clock: Clock,
         *,

@@ -36,7 +36,7 @@ def create_app(
             app.state.watcher = Watcher(
                 settings,
                 running.store,
-                running.registry,
+                running.gateway,
                 running.outbox,
                 running.alerts,
                 clock=clock,
