@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.store import Store
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
+from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.watcher import Watcher
 from tests.conftest import SettingsFactory
 
@@ -53,19 +55,28 @@ class FakeCarrier:
 
 
 @dataclass
-class FakeOutbox:
-    """Remembers keys like the real outbox: a key seen before is not queued again."""
+class FakeOutbox(MessageQueue):
+    """The outbox as the watcher sees it (`MessageQueue`, so mypy checks it against the
+    Protocol the real `Outbox` is checked against): a key seen before is not queued again,
+    an opted-out number gets nothing, and what the real one refuses raises ValueError."""
 
     sent: list[dict[str, str | None]] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
+    opted_out: set[str] = field(default_factory=set)
     fail_after: int | None = None  # simulate a crash after this many stored messages
 
     async def enqueue(
         self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
     ) -> bool:
+        if channel not in ("sms", "whatsapp") or not re.fullmatch(r"\+[1-9]\d{6,14}", to):
+            raise ValueError(f"not a channel and E.164 number: {channel} {to!r}")
+        if not key or not body.strip():
+            raise ValueError("a key and a body are required")
         if key in self.keys:
             return False
         self.keys.add(key)
+        if to in self.opted_out:
+            return False
         self.sent.append({"to": to, "channel": channel, "body": body, "key": key})
         if self.fail_after is not None and len(self.sent) >= self.fail_after:
             raise KeyboardInterrupt("killed after the message was stored")
@@ -79,7 +90,7 @@ class FakeOutbox:
 
 
 @dataclass
-class FakeAlerts:
+class FakeAlerts(AlertQueue):
     raised: list[dict[str, str | None]] = field(default_factory=list)
 
     async def raise_alert(

@@ -194,9 +194,9 @@ class CarrierGateway:
             postponed = Postponed(now + NO_ADAPTER_RETRY, Failure.NO_ADAPTER)
             return refreshed | dict.fromkeys(due, postponed)
         for batch in self._batches(carrier, due):
-            until = self._pauses.until(carrier, background=True)
-            if until is not None:
-                refreshed.update(dict.fromkeys(batch, Postponed(until, Failure.RATE_LIMITED)))
+            paused = self._paused(carrier)
+            if paused is not None:
+                refreshed.update(dict.fromkeys(batch, paused))
                 continue
             futures = self._flights.join(carrier, batch, None)
             answers = await _wait(futures, None)
@@ -212,13 +212,21 @@ class CarrierGateway:
         """Cancel the carrier calls still running and wait for them; idempotent."""
         await self._flights.close()
 
+    def _paused(self, carrier: str) -> Postponed | None:
+        """Why and until when the watcher must not ask `carrier` now, if it must not."""
+        until = self._pauses.until(carrier, background=False)
+        if until is not None:
+            return Postponed(until, Failure.RATE_LIMITED)
+        until = self._pauses.until(carrier, background=True)
+        return None if until is None else Postponed(until, Failure.UNAVAILABLE)
+
     def _refreshed(self, carrier: str, answer: Answer) -> Refresh:
         if isinstance(answer, TrackingResult):
             return Fresh(answer)
         if answer.failure is Failure.RATE_LIMITED:
-            until = self._pauses.until(carrier, background=False)
-            if until is not None:
-                return Postponed(until, Failure.RATE_LIMITED)
+            paused = self._paused(carrier)
+            if paused is not None:
+                return paused
         if answer.failure is Failure.NO_ADAPTER:
             return Postponed(self._clock() + NO_ADAPTER_RETRY, Failure.NO_ADAPTER)
         return Failed(answer.failure, answer.detail)
