@@ -62,7 +62,8 @@ async def test_replies_and_refreshes_batch_by_the_adapters_size(
 
 
 async def test_refresh_uses_the_fresh_cache_and_says_why_it_failed(
-    make_gateway: MakeGateway, store: Store  # noqa: F811
+    make_gateway: MakeGateway,
+    store: Store,  # noqa: F811
 ) -> None:
     await store.save_tracking(TrackingResult("x", "OLD", Status.IN_TRANSIT), NOW)
     adapter = FakeAdapter("x", error=CarrierUnavailable("x", "server error (HTTP 503)"))
