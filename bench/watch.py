@@ -31,6 +31,7 @@ from smsbot.store import Store
 from smsbot.watch.watcher import Watcher
 
 CARRIERS = ("ups", "fedex", "usps", "dhl")
+BATCH_SIZES = {"fedex": 30}  # as the real adapters declare them (FedEx's Track API takes 30)
 LATENCY_S = 0.05
 BATCH = 10_000
 
@@ -65,7 +66,11 @@ async def run(work: Path, shipments: int) -> list[Figure]:
         {
             "store": {"path": str(work / "smsbot.db")},
             **{
-                f"carriers.{name}": {"module": "fakecarrier", "latency_s": LATENCY_S}
+                f"carriers.{name}": {
+                    "module": "fakecarrier",
+                    "latency_s": LATENCY_S,
+                    "batch_size": BATCH_SIZES.get(name, 10),
+                }
                 for name in CARRIERS
             },
         },
