@@ -143,6 +143,10 @@ class CarrierGateway:
                 due[carrier].append(number)
         answers: dict[Key, Answer] = {}
         for carrier, numbers in due.items():
+            if not self._registry.serves(carrier):
+                unserved = Miss(Failure.NO_ADAPTER, str(NoAdapterError(carrier)))
+                answers.update(((carrier, n), unserved) for n in numbers)
+                continue
             if self._pauses.until(carrier, background=False) is not None:
                 paused = Miss(Failure.RATE_LIMITED, "paused after a 429")
                 answers.update(((carrier, n), paused) for n in numbers)
@@ -204,6 +208,17 @@ class CarrierGateway:
                 refreshed[number] = self._refreshed(carrier, answer)
         return refreshed
 
+    async def remember(self, result: TrackingResult) -> bool:
+        """Cache a result a carrier pushed (filed under `result.carrier`), unless it says
+        less than what the cache knows: pushes arrive late and out of order, and must never
+        go back in time. Whether it was kept."""
+        known = await self._store.cached_tracking(result.carrier, result.number)
+        if known is not None and _older(result, known.result):
+            log.info("%s: ignored a push older than what we know", result.carrier)
+            return False
+        await self._store.save_tracking(result, self._clock())
+        return True
+
     async def drain(self) -> None:
         """Wait until every carrier call running now has finished (and cached its answer)."""
         await self._flights.drain()
@@ -232,7 +247,7 @@ class CarrierGateway:
         return Failed(answer.failure, answer.detail)
 
     def _batches(self, carrier: str, numbers: Sequence[str]) -> list[list[str]]:
-        size = self._registry.batch_size(carrier) if self._registry.serves(carrier) else 1
+        size = self._registry.batch_size(carrier)
         return [list(numbers[start : start + size]) for start in range(0, len(numbers), size)]
 
     def _fresh(self, hit: CachedTracking, now: datetime) -> bool:
@@ -280,3 +295,12 @@ async def _wait(
         await asyncio.wait(pending, timeout=within_s)
     late = Miss(Failure.TIMEOUT, "no answer within the reply deadline")
     return {key: f.result() if f.done() else late for key, f in futures.items()}
+
+
+def _older(pushed: TrackingResult, known: TrackingResult) -> bool:
+    """Whether a pushed result says less than the one we have (an older or earlier state)."""
+    if known.status in FINAL_STATUSES and pushed.status not in FINAL_STATUSES:
+        return True
+    if pushed.last_event is None or known.last_event is None:
+        return pushed.last_event is None and known.last_event is not None
+    return pushed.last_event.time < known.last_event.time

@@ -122,13 +122,8 @@ class Watcher:
             carriers = [c for c in dict.fromkeys((result.service_carrier, result.carrier)) if c]
             shipments = await self._store.shipments_for_tracking(carriers, result.number)
             for carrier in dict.fromkeys(s.carrier for s in shipments):
-                cached = await self._store.cached_tracking(carrier, result.number)
-                if cached is not None and _older(result, cached.result):
-                    # Pushes arrive late and out of order: never go back in time.
-                    log.info("%s: ignored a push older than what we know", carrier)
+                if not await self._gateway.remember(replace(result, carrier=carrier)):
                     shipments = [s for s in shipments if s.carrier != carrier]
-                    continue
-                await self._store.save_tracking(replace(result, carrier=carrier), now)
             checked.extend((s, replace(result, carrier=s.carrier)) for s in shipments)
         outcomes = await self._act(checked, now, summary)
         await self._store.save_checks(outcomes, now)
@@ -248,12 +243,3 @@ async def watching(watcher: Watcher | None) -> AsyncIterator[None]:
             await asyncio.wait_for(task, timeout=STOP_GRACE_S)
         except TimeoutError:
             log.warning("the watcher did not stop in %.0f s; cancelled it", STOP_GRACE_S)
-
-
-def _older(pushed: TrackingResult, known: TrackingResult) -> bool:
-    """Whether a pushed result says less than the one we have (an older or earlier state)."""
-    if known.status in FINAL_STATUSES and pushed.status not in FINAL_STATUSES:
-        return True
-    if pushed.last_event is None or known.last_event is None:
-        return pushed.last_event is None and known.last_event is not None
-    return pushed.last_event.time < known.last_event.time
