@@ -2,7 +2,8 @@
 
 Enabled like any adapter (`[carriers.slow1] module = "fakecarrier"`, with bench/ on the
 path): `latency_s` (default 0.5) and `mode`: "ok", "hang" (never answers), "unavailable"
-(a 503 after the latency) or "rate_limited" (a 429 after the latency). Every call is kept
+(a 503 after the latency) or "rate_limited" (a 429 after the latency), and `batch_size`
+(the numbers one call takes, as the real carrier's adapter declares it). Every call is kept
 in `calls`, so a benchmark can count what the carrier was asked.
 """
 
@@ -21,8 +22,9 @@ MODES = ("ok", "hang", "unavailable", "rate_limited")
 
 
 class FakeCarrier:
-    def __init__(self, name: str, latency_s: float, mode: str) -> None:
+    def __init__(self, name: str, latency_s: float, mode: str, batch_size: int = 10) -> None:
         self.name = name
+        self.batch_size = batch_size
         self.display_name = name.upper()
         self.latency_s = latency_s
         self.mode = mode
@@ -55,4 +57,5 @@ def create(config: CarrierConfig, http: httpx.AsyncClient) -> FakeCarrier:
     mode = config.string("mode", "ok")
     if mode not in MODES:
         raise ValueError(f"carriers.{config.name}.mode must be one of {', '.join(MODES)}")
-    return FakeCarrier(config.name, config.number("latency_s", 0.5), mode)
+    batch_size = int(config.number("batch_size", 10))
+    return FakeCarrier(config.name, config.number("latency_s", 0.5), mode, batch_size)

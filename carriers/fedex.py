@@ -353,6 +353,7 @@ class FedExAdapter:
 
     name = NAME
     display_name = "FedEx"
+    batch_size = MAX_BATCH  # the Track API takes 30 numbers a request: one call, one request
 
     def __init__(
         self,

@@ -4,6 +4,7 @@
     ├── ConfigError            a configuration file or key is wrong (names both)
     ├── OrderFileError         an order file has bad rows (lists every one)
     ├── AdapterError           a carrier adapter cannot be loaded or breaks its contract
+    ├── NoAdapterError         no adapter serves a carrier (names it, says how to enable one)
     └── CarrierError           one call to a carrier failed as a whole
         ├── CarrierTimeout         no answer in time
         ├── CarrierUnavailable     connection failure or 5xx
@@ -23,10 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # annotations only: the SDK imports this module
-    from smsbot.tracking import TrackingResult
+# The vocabulary imports nothing from smsbot: no cycle (results <- errors <- transport).
+from smsbot.results import TrackingResult
 
 
 class SmsbotError(Exception):
@@ -72,6 +72,21 @@ class OrderFileError(SmsbotError):
 
 class AdapterError(SmsbotError):
     """A carrier adapter could not be loaded, or does not keep the adapter contract."""
+
+
+class NoAdapterError(SmsbotError):
+    """No adapter answers for `carrier`: it has no `[carriers.<name>]` table and no route.
+
+    A shipment naming such a carrier is not an error of the call: replies say the carrier
+    is not served (`Failure.NO_ADAPTER`), and the watcher looks at it again daily.
+    """
+
+    def __init__(self, carrier: str) -> None:
+        self.carrier = carrier
+        super().__init__(
+            f"no adapter serves carrier {carrier!r}: enable one with a [carriers.{carrier}] "
+            f"table, or send it through an aggregator in [routing]"
+        )
 
 
 class CarrierError(SmsbotError):

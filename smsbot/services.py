@@ -1,5 +1,5 @@
-"""The running bot: store, HTTP client, adapters, lookup, conversation, outbox, alerts and
-watcher, opened together.
+"""The running bot: store, HTTP client, adapters, carrier gateway, conversation, outbox,
+alerts and watcher, opened together.
 
 `open_services` is the composition root: the ASGI lifespan and the CLI's `chat`, `text` and
 `watch` all go through it, so every entry point runs the same pipeline, and each part (the
@@ -22,7 +22,7 @@ from smsbot.channels.twiml import SignatureCheck
 from smsbot.config import Settings
 from smsbot.dialog.conversation import Conversation
 from smsbot.errors import ConfigError
-from smsbot.lookup.gateway import Lookup
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.maintenance import Maintenance
 from smsbot.orders.model import Order
@@ -46,7 +46,7 @@ class Services:
     store: Store
     http: httpx.AsyncClient
     registry: Registry
-    lookup: Lookup
+    gateway: CarrierGateway  # the one way to ask carriers: replies and the watcher
     conversation: Conversation
     signature: SignatureCheck | None  # None when validation is switched off
     outbox: Outbox
@@ -123,19 +123,19 @@ async def open_services(
             transport=transport, headers=headers, timeout=settings.tracking.carrier_timeout_s
         ) as http:
             registry = build_registry(settings, http)
-            lookup = Lookup(registry, store, settings.tracking, clock)
+            gateway = CarrierGateway(registry, store, settings.tracking, clock)
             try:
-                conversation = Conversation(settings, store, lookup, registry, clock, http=http)
+                conversation = Conversation(settings, store, gateway, registry, clock, http=http)
                 outbox = Outbox(settings, store, http, clock)
                 alerts = Alerts(settings, store, http, clock)
                 # The one place the watcher is built (serve, watch and the tests share it).
-                watcher = Watcher(settings, store, registry, outbox, alerts, clock=clock)
+                watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock)
                 yield Services(
                     settings,
                     store,
                     http,
                     registry,
-                    lookup,
+                    gateway,
                     conversation,
                     signature,
                     outbox,
@@ -145,7 +145,7 @@ async def open_services(
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.
-                await lookup.close()
+                await gateway.close()
     finally:
         await store.close()
 

@@ -1,7 +1,11 @@
 """The adapter SDK: the tracking vocabulary, the adapter contract, and the tools adapters share.
 
 This is the only smsbot module a carrier adapter imports (besides `smsbot.errors`); a test
-enforces it. An adapter module exposes `create(config, http) -> CarrierAdapter`.
+enforces it, and another pins `__all__`. An adapter module exposes
+`create(config, http) -> CarrierAdapter`.
+
+The vocabulary lives in `smsbot.results` and the HTTP tools in `smsbot.transport`; both are
+re-exported here. The imports run one way: results <- errors <- transport <- tracking.
 """
 
 from __future__ import annotations
@@ -12,13 +16,23 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from enum import StrEnum
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
 from smsbot.errors import CarrierError, ConfigError
+from smsbot.results import (
+    CARRIER_LOCAL,
+    FINAL_STATUSES,
+    DelayReason,
+    Eta,
+    Event,
+    Problem,
+    Status,
+    TrackingResult,
+    carrier_local,
+)
 from smsbot.transport import (
     RequestBudget,
     TokenCache,
@@ -33,6 +47,8 @@ from smsbot.transport import (
 
 __all__ = [
     "CARRIER_LOCAL",
+    "DEFAULT_BATCH_SIZE",
+    "FINAL_STATUSES",
     "AdapterFactory",
     "AggregatorAdapter",
     "CarrierAdapter",
@@ -48,6 +64,7 @@ __all__ = [
     "TokenCache",
     "TrackingResult",
     "UnknownCodeLog",
+    "batch_size_of",
     "carrier_local",
     "check_status",
     "fetch_token",
@@ -61,58 +78,10 @@ __all__ = [
     "track_each",
 ]
 
-
-class Status(StrEnum):
-    """Where a parcel is, in the one vocabulary every adapter maps onto."""
-
-    PENDING = "pending"  # the carrier has no information for the number yet
-    LABEL_CREATED = "label_created"  # shipment information received, not scanned yet
-    IN_TRANSIT = "in_transit"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    AVAILABLE_FOR_PICKUP = "available_for_pickup"
-    DELIVERY_ATTEMPTED = "delivery_attempted"
-    DELIVERED = "delivered"
-    EXCEPTION = "exception"  # address, refused, damaged, lost, customs or payment hold
-    RETURNING = "returning"  # on its way back to the sender
-    UNKNOWN = "unknown"  # a carrier code the adapter does not map; keep the carrier's text
-
-
-#: Statuses after which a shipment needs no more watching.
-FINAL_STATUSES = frozenset({Status.DELIVERED})
-
-
-class DelayReason(StrEnum):
-    """Why a parcel is late or stuck, when the carrier says."""
-
-    WEATHER = "weather"
-    CUSTOMS = "customs"
-    ADDRESS = "address"
-    RECIPIENT_UNAVAILABLE = "recipient_unavailable"
-    REFUSED = "refused"
-    DAMAGED = "damaged"
-    LOST = "lost"
-    HELD_FOR_PAYMENT = "held_for_payment"
-    CARRIER_DELAY = "carrier_delay"
-    HOLIDAY = "holiday"
-    SECURITY = "security"
-    OTHER = "other"
-
-
-class Problem(StrEnum):
-    """A fact about one number that is not a status: the carrier does not know it."""
-
-    NOT_FOUND = "not_found"  # the carrier has no record (yet) of this number
-    INVALID_NUMBER = "invalid_number"  # the carrier says the number cannot be one of its own
-
-
-#: Time zone of times a carrier gave as local wall-clock time without an offset. Such times
-#: are shown as given, never converted to the merchant's zone.
-CARRIER_LOCAL = timezone(timedelta(0), "carrier-local")
-
-
-def carrier_local(naive: datetime) -> datetime:
-    """Mark a carrier's offset-less local time as such (see `CARRIER_LOCAL`)."""
-    return naive.replace(tzinfo=CARRIER_LOCAL)
+#: How many numbers the gateway hands one `track` call when the adapter does not say.
+#: An adapter that asks one number per request (`track_each`) keeps this default: it gets
+#: up to 10 numbers a call and asks them concurrently, spaced by its `RequestBudget`.
+DEFAULT_BATCH_SIZE = 10
 
 
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -134,76 +103,16 @@ def format_place(*parts: str | None) -> str | None:
     return ", ".join(cleaned) or None
 
 
-@dataclass(frozen=True)
-class Event:
-    """One scan or update from the carrier. `time` is always time-zone aware."""
-
-    time: datetime
-    status: Status
-    description: str
-    code: str = ""
-    location: str | None = None
-
-
-@dataclass(frozen=True)
-class Eta:
-    """When a parcel should arrive: one day, a run of days, or a time window on a day."""
-
-    earliest: date
-    latest: date | None = None  # last day of a multi-day window
-    window_start: datetime | None = None  # a time window on `earliest`, when given
-    window_end: datetime | None = None
-    estimated: bool = False  # True when smsbot estimated it; False when the carrier gave it
-
-
-@dataclass(frozen=True)
-class TrackingResult:
-    """What a carrier says about one tracking number, normalized.
-
-    `events` are kept sorted by time (oldest first) whatever order they were given in.
-    """
-
-    carrier: str
-    number: str
-    status: Status
-    status_text: str = ""  # the carrier's own words for the current status
-    status_code: str = ""  # the carrier's own code for it
-    events: tuple[Event, ...] = ()
-    eta: Eta | None = None
-    delivered_at: datetime | None = None
-    delivery_location: str | None = None  # where it was left: "front door", "mailbox"
-    delay_reason: DelayReason | None = None
-    proof_of_delivery: bool = False  # a photo or signature exists
-    pieces: int = 1
-    problem: Problem | None = None
-    service_carrier: str | None = None  # the real carrier behind an aggregator, if any
-
-    def __post_init__(self) -> None:
-        ordered = tuple(sorted(self.events, key=lambda event: event.time))
-        object.__setattr__(self, "events", ordered)
-
-    @property
-    def last_event(self) -> Event | None:
-        """The newest event, by time."""
-        return self.events[-1] if self.events else None
-
-    @property
-    def last_location(self) -> str | None:
-        """The newest place the carrier named."""
-        for event in reversed(self.events):
-            if event.location:
-                return event.location
-        return None
-
-    @classmethod
-    def not_found(cls, carrier: str, number: str, text: str = "") -> TrackingResult:
-        """The carrier has no record of `number` (yet)."""
-        return cls(carrier, number, Status.PENDING, status_text=text, problem=Problem.NOT_FOUND)
-
-
 @runtime_checkable
 class CarrierAdapter(Protocol):
-    """A carrier adapter: what `create(config, http)` returns."""
+    """A carrier adapter: what `create(config, http)` returns.
+
+    Optional attribute `batch_size: int`: the most numbers one `track` call is handed,
+    the carrier's per-request limit for an API that takes many (FedEx: 30). Without it,
+    `DEFAULT_BATCH_SIZE`. It must be a whole number >= 1 (checked when the adapter is
+    loaded); read it with `batch_size_of(adapter)`. (Not a Protocol member: an optional
+    member would make every adapter declare it.)
+    """
 
     name: str  # the config table's name: "ups"
     display_name: str  # how replies name the carrier: "UPS"
@@ -214,6 +123,18 @@ class CarrierAdapter(Protocol):
         Raises a `CarrierError` subclass when the call fails as a whole.
         """
         ...
+
+
+def batch_size_of(adapter: object) -> int:
+    """The adapter's `batch_size`, or `DEFAULT_BATCH_SIZE` when it declares none.
+
+    Raises ValueError for a value that is not a whole number >= 1 (the registry turns it
+    into an `AdapterError` at load time, so later callers never see it).
+    """
+    size = getattr(adapter, "batch_size", DEFAULT_BATCH_SIZE)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"adapter.batch_size must be a whole number >= 1, not {size!r}")
+    return size
 
 
 @runtime_checkable

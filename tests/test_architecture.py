@@ -17,22 +17,6 @@ CARRIER_LIMIT = 600
 #: Pure data tables may be longer: each with the reason it is one table, not logic.
 DATA_TABLES: dict[str, str] = {}
 
-#: TEMPORARY: modules being split by other branches of issue 12. The lead empties this list
-#: when merging them; a module must never be added here.
-SPLIT_IN_PROGRESS = frozenset(
-    {
-        "smsbot/watch/watcher.py",
-        "smsbot/testing.py",
-        "smsbot/tracking.py",
-    }
-)
-
-#: TEMPORARY: import cycles being broken by another branch of issue 12 (errors <-> tracking,
-#: through a TYPE_CHECKING import). The lead empties this when merging it.
-CYCLES_BEING_BROKEN: frozenset[frozenset[str]] = frozenset(
-    {frozenset({"smsbot.errors", "smsbot.tracking"})}
-)
-
 
 def modules() -> Iterator[tuple[str, Path]]:
     """(dotted name, path) of every module of the packages."""
@@ -130,9 +114,7 @@ def path_through(graph: dict[str, set[str]], component: set[str]) -> list[str]:
 
 
 def test_no_import_cycles() -> None:
-    found = [
-        cycle for cycle in cycles(import_graph()) if frozenset(cycle) not in CYCLES_BEING_BROKEN
-    ]
+    found = cycles(import_graph())
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
 
 
@@ -162,20 +144,14 @@ def test_modules_stay_small() -> None:
     for _name, path in modules():
         where = path.relative_to(ROOT).as_posix()
         limit = CARRIER_LIMIT if where.startswith("carriers/") else LIMIT
-        if where in DATA_TABLES or where in SPLIT_IN_PROGRESS:
+        if where in DATA_TABLES:
             continue
         if lines(path) > limit:
             too_long.append(f"{where}: {lines(path)} lines (at most {limit})")
     assert not too_long, "split these modules:\n" + "\n".join(too_long)
 
 
-def test_the_exception_lists_hold_only_what_they_must() -> None:
-    for where in {*DATA_TABLES, *SPLIT_IN_PROGRESS}:
-        assert (ROOT / where).exists(), f"{where} is gone: remove it from the list"
-    over = {where for where in SPLIT_IN_PROGRESS if lines(ROOT / where) > LIMIT}
-    assert over == SPLIT_IN_PROGRESS, (
-        f"already small, remove from SPLIT_IN_PROGRESS: {SPLIT_IN_PROGRESS - over}"
-    )
-    assert all(reason.strip() for reason in DATA_TABLES.values())
-    still = {frozenset(cycle) for cycle in cycles(import_graph())}
-    assert still >= CYCLES_BEING_BROKEN, "a cycle is broken: remove it from CYCLES_BEING_BROKEN"
+def test_the_data_table_list_holds_only_what_it_must() -> None:
+    for where, reason in DATA_TABLES.items():
+        assert (ROOT / where).exists(), f"{where} is gone: remove it from DATA_TABLES"
+        assert reason.strip(), f"{where}: say why it is a pure data table"

@@ -1,4 +1,5 @@
-"""Lookup: concurrent carriers, per-carrier timeouts, one deadline, failures as values, cache."""
+"""The carrier gateway for replies: concurrent carriers, per-carrier timeouts, one deadline,
+failures as values, the cache."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from smsbot.config import TrackingSettings
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
-from smsbot.lookup.gateway import Failure, Lookup
+from smsbot.lookup.gateway import CarrierGateway, Failure
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Shipment
 from smsbot.store import Store
@@ -90,24 +91,24 @@ class MakeLookup(Protocol):
         *adapters: FakeAdapter,
         deadline: float = 5.0,
         carrier_timeout: float = 4.0,
-    ) -> Lookup: ...
+    ) -> CarrierGateway: ...
 
 
 @pytest.fixture
 async def make_lookup(store: Store) -> AsyncIterator[MakeLookup]:
     """Lookups over `store` and fake adapters, closed (their carrier calls cancelled) after."""
-    made: list[Lookup] = []
+    made: list[CarrierGateway] = []
 
     def make(
         clock: Clock,
         *adapters: FakeAdapter,
         deadline: float = 5.0,
         carrier_timeout: float = 4.0,
-    ) -> Lookup:
+    ) -> CarrierGateway:
         found: dict[str, CarrierAdapter] = {a.name: a for a in adapters}
         registry = Registry(found, {name: "test" for name in found})
         settings = TrackingSettings(reply_deadline_s=deadline, carrier_timeout_s=carrier_timeout)
-        made.append(Lookup(registry, store, settings, clock))
+        made.append(CarrierGateway(registry, store, settings, clock))
         return made[-1]
 
     yield make

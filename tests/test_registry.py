@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smsbot.errors import AdapterError, ConfigError
-from smsbot.lookup.registry import ENTRY_POINT_GROUP, load_registry
+from smsbot.errors import AdapterError, ConfigError, NoAdapterError
+from smsbot.lookup.registry import ENTRY_POINT_GROUP, contract_problems, load_registry
+from smsbot.tracking import DEFAULT_BATCH_SIZE
 
 CARRIERS_DIR = Path(__file__).resolve().parent.parent / "carriers"
 
@@ -98,3 +99,38 @@ def test_adapters_import_only_the_sdk() -> None:
             for name in names:
                 if name == "smsbot" or name.startswith("smsbot."):
                     assert name in allowed, f"{path.name} imports {name}"
+
+
+class Sized:
+    name = "acme"
+    display_name = "Acme"
+
+    def __init__(self, batch_size: object) -> None:
+        self.batch_size = batch_size
+
+    async def track(self, numbers: list[str]) -> dict[str, object]:
+        return {}
+
+
+@pytest.mark.parametrize("size", [0, -1, True, 2.5, "30"])
+def test_a_batch_size_that_is_not_a_whole_number_breaks_the_contract(size: object) -> None:
+    assert contract_problems(Sized(size), "acme") == [
+        f"adapter.batch_size must be a whole number >= 1, not {size!r}"
+    ]
+    assert contract_problems(Sized(1), "acme") == []
+
+
+async def test_batch_size_is_the_adapters_own_routed_or_direct(
+    http: httpx.AsyncClient,
+) -> None:
+    tables = {
+        "fedex": {"client_id": "id", "client_secret": "secret"},
+        "ups": {"client_id": "id", "client_secret": "secret"},
+        "easy": {"module": "tests.adapters.aggregator"},
+    }
+    registry = load_registry(tables, http, installed=[], default_route="easy")
+    assert registry.batch_size("fedex") == 30  # the Track API's limit per request
+    assert registry.batch_size("ups") == DEFAULT_BATCH_SIZE  # one number per request
+    assert registry.batch_size("ontrac") == DEFAULT_BATCH_SIZE  # through the aggregator
+    with pytest.raises(NoAdapterError, match=r"\[carriers\.ontrac\]"):
+        load_registry({}, http, installed=[]).batch_size("ontrac")

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from smsbot.cli import main
 from smsbot.config import TrackingSettings
-from smsbot.errors import ConfigError
-from smsbot.lookup.gateway import Failure, Lookup
+from smsbot.errors import ConfigError, NoAdapterError
+from smsbot.lookup.gateway import CarrierGateway, Failure
 from smsbot.lookup.registry import Registry, carrier_display_name, load_registry
 from smsbot.orders.model import Shipment
 from smsbot.store import Store
@@ -81,8 +81,9 @@ async def test_a_routed_answer_is_filed_under_the_carrier(http: httpx.AsyncClien
     assert aggregator(registry).asked == [("OnTrac", ["C111"])]
     direct = await registry.track("ups", ["1Z1"])
     assert direct["1Z1"].carrier == "ups"
-    with pytest.raises(KeyError):
+    with pytest.raises(NoAdapterError, match=r"\[carriers.ontrac\].*\[routing\]") as caught:
         await registry_with(http).track("ontrac", ["C111"])
+    assert caught.value.carrier == "ontrac"
 
 
 async def test_codes_table_overrides_the_aggregators_names(http: httpx.AsyncClient) -> None:
@@ -122,7 +123,7 @@ async def test_lookup_asks_through_the_route_and_caches_under_the_carrier(
     registry = registry_with(http, routes={"ontrac": "easy"})
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
     async with await Store.open(":memory:") as store:
-        lookup = Lookup(registry, store, TrackingSettings(), lambda: now)
+        lookup = CarrierGateway(registry, store, TrackingSettings(), lambda: now)
         [package, missing] = await lookup.track(
             [Shipment("ontrac", "C111"), Shipment("canada_post", "CP1")]
         )
@@ -156,7 +157,7 @@ async def test_an_order_naming_the_aggregator_shows_the_carrier_it_found(
     registry = registry_with(http)
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
     async with await Store.open(":memory:") as store:
-        lookup = Lookup(registry, store, TrackingSettings(), lambda: now)
+        lookup = CarrierGateway(registry, store, TrackingSettings(), lambda: now)
         [package] = await lookup.track([Shipment("easy", "CP123")])
         await lookup.close()
     assert package.display_name == "Canada Post"

@@ -13,11 +13,13 @@ import httpx
 import pytest
 
 from smsbot.config import Settings
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.store import Store
 from smsbot.tracking import Status
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
+from smsbot.watch.queues import MessageQueue
 from smsbot.watch.watcher import Watcher
 from tests.conftest import SettingsFactory
 from tests.fakecarriers import CLIENT_ID, CLIENT_SECRET, DHL_API_KEY
@@ -73,7 +75,8 @@ def watcher(
 ) -> Watcher:
     registry = Registry({"ups": ups}, {"ups": "test"})
     alerts = Alerts(settings, store, http, clock)
-    return Watcher(settings, store, registry, outbox, alerts, clock=clock)
+    gateway = CarrierGateway(registry, store, settings.tracking, clock)
+    return Watcher(settings, store, gateway, outbox, alerts, clock=clock)
 
 
 @pytest.fixture
@@ -151,6 +154,32 @@ async def test_21610_from_twilio_records_the_opt_out(
     live.clock.advance(hours=24)
     await live.outbox.send_due()
     assert len(twilio.fake.posts()) == 1
+
+
+async def test_stall_apology_reaches_the_phone_once_with_place_and_credit(
+    live: Live, twilio: FakeTwilioServer, make_settings: SettingsFactory
+) -> None:
+    live.settings = make_settings(
+        twilio={"api_base_url": twilio.url, "from_number": SENDER},
+        watch={"credit_code": "SORRY10", "credit_offer": "10% off your next order"},
+    )
+    await live.restart()
+    queue: MessageQueue = live.outbox  # the real outbox keeps the watcher's Protocol
+    assert queue is live.outbox
+    live.ups.results[UPS1] = result(
+        "ups", UPS1, Status.IN_TRANSIT, event(1, Status.IN_TRANSIT, "Memphis, TN", at=NIGHT)
+    )
+    for _ in range(16):  # two days and more without a new scan, a pass every 3.5 hours
+        await live.watcher.run_once()
+        await live.outbox.send_due()
+        live.clock.advance(hours=3.5)
+    bodies = [post["Body"] for post in twilio.fake.posts()]
+    assert len(bodies) == 2 and bodies[0].startswith("Order 1001 has shipped with UPS")
+    assert bodies[1] == (
+        "Order 1001: Sorry, no new scan from UPS since Tue Nov 25. Last seen near Memphis, TN. "
+        "We're on it. Use SORRY10 for 10% off your next order."
+    )
+    assert await live.store.trigger_states(1) == {"shipped": "sent", "stalled": "sent"}
 
 
 class DiesAfter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -10,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from smsbot.config import Settings
-from smsbot.errors import CarrierRateLimited, CarrierUnavailable
+from smsbot.errors import CarrierRateLimited, CarrierUnavailable, MessageRejected
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.store import Store
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
+from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.watcher import Watcher
 from tests.conftest import SettingsFactory
 
@@ -52,19 +55,28 @@ class FakeCarrier:
 
 
 @dataclass
-class FakeOutbox:
-    """Remembers keys like the real outbox: a key seen before is not queued again."""
+class FakeOutbox(MessageQueue):
+    """The outbox as the watcher sees it (`MessageQueue`, so mypy checks it against the
+    Protocol the real `Outbox` is checked against): a key seen before is not queued again,
+    an opted-out number gets nothing, and what the real one refuses raises MessageRejected."""
 
     sent: list[dict[str, str | None]] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
+    opted_out: set[str] = field(default_factory=set)
     fail_after: int | None = None  # simulate a crash after this many stored messages
 
     async def enqueue(
         self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
     ) -> bool:
+        if channel not in ("sms", "whatsapp") or not re.fullmatch(r"\+[1-9]\d{6,14}", to):
+            raise MessageRejected(f"not a channel and E.164 number: {channel} {to!r}")
+        if not key or not body.strip():
+            raise MessageRejected("a key and a body are required")
         if key in self.keys:
             return False
         self.keys.add(key)
+        if to in self.opted_out:
+            return False
         self.sent.append({"to": to, "channel": channel, "body": body, "key": key})
         if self.fail_after is not None and len(self.sent) >= self.fail_after:
             raise KeyboardInterrupt("killed after the message was stored")
@@ -78,7 +90,7 @@ class FakeOutbox:
 
 
 @dataclass
-class FakeAlerts:
+class FakeAlerts(AlertQueue):
     raised: list[dict[str, str | None]] = field(default_factory=list)
 
     async def raise_alert(
@@ -118,10 +130,11 @@ class Rig:
         registry = Registry(
             {"ups": self.ups, "fedex": self.fedex}, {"ups": "test", "fedex": "test"}
         )
+        gateway = CarrierGateway(registry, self.store, self.settings.tracking, self.clock)
         return Watcher(
             self.settings,
             self.store,
-            registry,
+            gateway,
             self.outbox,
             self.alerts,
             clock=self.clock,
@@ -179,7 +192,8 @@ async def rig(make_settings: SettingsFactory, tmp_path: Path) -> AsyncIterator[R
     ups, fedex = FakeCarrier("ups", "UPS"), FakeCarrier("fedex", "FedEx")
     registry = Registry({"ups": ups, "fedex": fedex}, {"ups": "test", "fedex": "test"})
     outbox, alerts = FakeOutbox(), FakeAlerts()
-    watcher = Watcher(settings, store, registry, outbox, alerts, clock=clock)
+    gateway = CarrierGateway(registry, store, settings.tracking, clock)
+    watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock)
     rig = Rig(settings, path, store, clock, ups, fedex, outbox, alerts, watcher)
     await store.upsert_orders([order("1001", ("ups", UPS1))])
     try:

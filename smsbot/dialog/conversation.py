@@ -25,7 +25,7 @@ from smsbot.dialog.access import Access
 from smsbot.dialog.enquiry import Enquiries
 from smsbot.dialog.escalation import RECENT_MESSAGES, TIMEOUT_S, Escalation, EscalationRequest
 from smsbot.dialog.session import Answer, Reply, Turn
-from smsbot.lookup.gateway import Lookup
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.phones import mask
 from smsbot.store import Store
@@ -51,7 +51,7 @@ class Conversation:
         self,
         settings: Settings,
         store: Store,
-        lookup: Lookup,
+        lookup: CarrierGateway,
         registry: Registry,
         clock: Clock,
         *,

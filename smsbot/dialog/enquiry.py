@@ -13,7 +13,7 @@ from smsbot.channels.inbound import Kind
 from smsbot.config import Settings
 from smsbot.dialog.access import Access, Gate
 from smsbot.dialog.session import Reply, Turn
-from smsbot.lookup.gateway import Failure, Lookup, PackageStatus
+from smsbot.lookup.gateway import CarrierGateway, Failure, PackageStatus
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
 from smsbot.store import Store
@@ -25,7 +25,12 @@ class Enquiries:
     """Looks orders and parcels up for a sender, within the access rules and limits."""
 
     def __init__(
-        self, settings: Settings, store: Store, lookup: Lookup, registry: Registry, access: Access
+        self,
+        settings: Settings,
+        store: Store,
+        lookup: CarrierGateway,
+        registry: Registry,
+        access: Access,
     ) -> None:
         self._bot = settings.bot
         self._store = store

@@ -1,11 +1,12 @@
-"""Ask every carrier of an order at once, each under its own timeout, inside one deadline.
+"""The one carrier gateway: every question to a carrier, from replies and from the watcher.
 
-A carrier that fails or is late becomes a value (`PackageStatus.failure`), never an
-exception; the last known result from the cache is kept for the reply when there is one.
-
-Carrier calls are shared and outlive the reply: texts that arrive while a (carrier, number)
-is being asked wait for that one call instead of making another, and a carrier that answers
-after the reply deadline still fills the cache (within `carrier_timeout_s`) for the next text.
+In one place: the cache and its freshness, batching (the adapter's `batch_size`), per-carrier
+pauses after a 429 or failures (`pauses`), one shared call per number (`flights`), and
+failures as values. Replies ask with `track` inside one deadline: a carrier that fails or is
+late becomes `PackageStatus.failure`, with the last known result from the cache when there
+is one, and a carrier that answers after the deadline still fills the cache (within
+`carrier_timeout_s`) for the next text. The watcher asks with `refresh`: no deadline, one
+`Fresh`, `Failed` or `Postponed` per number.
 """
 
 from __future__ import annotations
@@ -15,19 +16,13 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from smsbot.errors import (
-    CarrierAuthError,
-    CarrierError,
-    CarrierRateLimited,
-    CarrierResponseError,
-    CarrierTimeout,
-    CarrierUnavailable,
-)
+from smsbot.errors import NoAdapterError
+from smsbot.lookup.flights import Answer, Failure, Flights, Key, Miss
+from smsbot.lookup.pauses import CarrierPauses
 from smsbot.lookup.registry import carrier_display_name
 from smsbot.orders.model import Shipment
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
@@ -37,18 +32,15 @@ if TYPE_CHECKING:  # annotations only: keeps this module importable on its own
     from smsbot.lookup.registry import Registry
     from smsbot.store import CachedTracking, Store
 
+__all__ = ["CarrierGateway", "Failed", "Failure", "Fresh", "PackageStatus", "Postponed"]
+
 log = logging.getLogger("smsbot.lookup.gateway")
 
+Clock = Callable[[], datetime]
 
-class Failure(StrEnum):
-    """Why a carrier could not tell us about a parcel right now."""
-
-    TIMEOUT = "timeout"  # no answer inside the carrier's timeout or the reply deadline
-    UNAVAILABLE = "unavailable"  # connection failure or 5xx
-    RATE_LIMITED = "rate_limited"  # 429, or still paused after one
-    AUTH = "auth"  # credentials refused: the merchant must fix the configuration
-    BAD_RESPONSE = "bad_response"  # a payload we could not read
-    NO_ADAPTER = "no_adapter"  # the shipment names a carrier that is not enabled
+# Time kept back from the reply deadline for the store, the wording and the response itself.
+REPLY_MARGIN_S = 0.3
+NO_ADAPTER_RETRY = timedelta(hours=24)  # a carrier nobody serves: the watcher looks tomorrow
 
 
 @dataclass(frozen=True)
@@ -71,28 +63,38 @@ class PackageStatus:
         return self.failure is not None and self.result is not None
 
 
-Clock = Callable[[], datetime]
-Key = tuple[str, str]  # (carrier, tracking number)
-Answer = TrackingResult | Failure
+@dataclass(frozen=True)
+class Fresh:
+    """A refreshed number: the carrier's answer, or the cache's while it is fresh."""
 
-# Time kept back from the reply deadline for the store, the wording and the response itself.
-REPLY_MARGIN_S = 0.3
-
-FAILURES: dict[type[CarrierError], Failure] = {
-    CarrierTimeout: Failure.TIMEOUT,
-    CarrierUnavailable: Failure.UNAVAILABLE,
-    CarrierRateLimited: Failure.RATE_LIMITED,
-    CarrierAuthError: Failure.AUTH,
-    CarrierResponseError: Failure.BAD_RESPONSE,
-}
+    result: TrackingResult
+    from_cache: bool = False
 
 
-class Lookup:
-    """Tracking for shipments: cache first, then every carrier concurrently, one deadline.
+@dataclass(frozen=True)
+class Failed:
+    """The carrier was asked and did not answer for this number."""
 
-    Carrier calls run as background tasks owned by this object ("flights"), one per carrier
-    and batch of numbers, each bounded by `carrier_timeout_s`; `close()` cancels those still
-    running, so call it before closing the store and the HTTP client.
+    failure: Failure
+    detail: str
+
+
+@dataclass(frozen=True)
+class Postponed:
+    """The carrier was not asked: paused, or nobody serves it. Ask again at `until`."""
+
+    until: datetime
+    failure: Failure  # RATE_LIMITED, UNAVAILABLE (backing off) or NO_ADAPTER
+
+
+Refresh = Fresh | Failed | Postponed
+
+
+class CarrierGateway:
+    """Tracking for shipments and numbers: cache first, then the carriers, failures as values.
+
+    Carrier calls run as background tasks owned by this object; `close()` cancels those
+    still running, so call it before closing the store and the HTTP client.
     """
 
     def __init__(
@@ -106,24 +108,32 @@ class Lookup:
         self._store = store
         self._settings = settings
         self._clock = clock
-        # The answer-to-be of every (carrier, number) being asked now, shared by all askers.
-        self._flights: dict[Key, asyncio.Future[Answer]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._closed = False
+        self._pauses = CarrierPauses(clock)
+        self._flights = Flights(registry, store, clock, self._pauses)
+        self._unserved: set[str] = set()
 
     @property
     def in_flight(self) -> int:
         """How many carrier calls are running (some perhaps for replies already sent)."""
-        return len(self._tasks)
+        return self._flights.running
+
+    def display_name(self, carrier: str) -> str:
+        """How customers read `carrier`: "UPS"."""
+        return self._registry.display_name(carrier)
 
     async def track(self, shipments: Sequence[Shipment]) -> list[PackageStatus]:
-        """One `PackageStatus` per shipment, in order; never raises for carrier failures."""
+        """One `PackageStatus` per shipment, in order, within `reply_deadline_s`; never
+        raises for carrier failures."""
         started = time.monotonic()
         now = self._clock()
         keys = list(dict.fromkeys((s.carrier, s.tracking_number) for s in shipments))
         # A number being asked right now is joined, not looked up in the cache: its cache
         # entry is stale or missing, or nobody would be asking.
-        waiting = {key: self._flights[key] for key in keys if key in self._flights}
+        waiting: dict[Key, asyncio.Future[Answer]] = {}
+        for key in keys:
+            future = self._flights.flying(key)
+            if future is not None:
+                waiting[key] = future
         cached = {
             key: await self._store.cached_tracking(*key) for key in keys if key not in waiting
         }
@@ -131,43 +141,117 @@ class Lookup:
         for (carrier, number), hit in cached.items():
             if hit is None or not self._fresh(hit, now):
                 due[carrier].append(number)
+        answers: dict[Key, Answer] = {}
         for carrier, numbers in due.items():
-            waiting.update(self._join(carrier, numbers))
+            if not self._registry.serves(carrier):
+                unserved = Miss(Failure.NO_ADAPTER, str(NoAdapterError(carrier)))
+                answers.update(((carrier, n), unserved) for n in numbers)
+                continue
+            if self._pauses.until(carrier, background=False) is not None:
+                paused = Miss(Failure.RATE_LIMITED, "paused after a 429")
+                answers.update(((carrier, n), paused) for n in numbers)
+                continue
+            for batch in self._batches(carrier, numbers):
+                waiting.update(self._flights.join(carrier, batch, self._settings.carrier_timeout_s))
         budget = self._settings.reply_deadline_s - REPLY_MARGIN_S - (time.monotonic() - started)
-        answers = await _wait(waiting, min(self._settings.carrier_timeout_s, budget))
+        answers |= await _wait(waiting, min(self._settings.carrier_timeout_s, budget))
         checked_at = self._clock()
         statuses = []
         for shipment in shipments:
             key = (shipment.carrier, shipment.tracking_number)
             hit = cached.get(key)
             answer = answers.get(key)
+            failure = answer.failure if isinstance(answer, Miss) else None
             if isinstance(answer, TrackingResult):
                 statuses.append(self._status(shipment, answer, checked_at))
             elif hit is not None:
-                statuses.append(self._status(shipment, hit.result, hit.checked_at, answer))
+                statuses.append(self._status(shipment, hit.result, hit.checked_at, failure))
             elif answer is not None:
-                # Joined a flight that failed: the cache may still know the last status.
+                # Joined a call that failed: the cache may still know the last status.
                 last = await self._store.cached_tracking(*key)
                 result, when = (None, None) if last is None else (last.result, last.checked_at)
-                statuses.append(self._status(shipment, result, when, answer))
+                statuses.append(self._status(shipment, result, when, failure))
             else:
-                statuses.append(self._status(shipment, None, None, answer))
+                statuses.append(self._status(shipment, None, None, failure))
         return statuses
+
+    async def refresh(self, carrier: str, numbers: Sequence[str]) -> dict[str, Refresh]:
+        """What is known now about `carrier`'s `numbers`, for the watcher: one `Refresh`
+        per distinct number.
+
+        No reply deadline: batches (the adapter's `batch_size`) are asked one after another,
+        each bounded only by the HTTP timeouts; a paused carrier is not asked (`Postponed`).
+        May raise when the store fails (the caller retries those numbers later).
+        """
+        now = self._clock()
+        wanted = list(dict.fromkeys(numbers))
+        refreshed: dict[str, Refresh] = {}
+        due = []
+        for number in wanted:
+            hit = await self._store.cached_tracking(carrier, number)
+            if hit is not None and self._fresh(hit, now):
+                refreshed[number] = Fresh(hit.result, from_cache=True)
+            else:
+                due.append(number)
+        if due and not self._registry.serves(carrier):
+            self._warn_unserved(carrier)
+            postponed = Postponed(now + NO_ADAPTER_RETRY, Failure.NO_ADAPTER)
+            return refreshed | dict.fromkeys(due, postponed)
+        for batch in self._batches(carrier, due):
+            paused = self._paused(carrier)
+            if paused is not None:
+                refreshed.update(dict.fromkeys(batch, paused))
+                continue
+            futures = self._flights.join(carrier, batch, None)
+            answers = await _wait(futures, None)
+            for (_, number), answer in answers.items():
+                refreshed[number] = self._refreshed(carrier, answer)
+        return refreshed
+
+    async def remember(self, result: TrackingResult) -> bool:
+        """Cache a result a carrier pushed (filed under `result.carrier`), unless it says
+        less than what the cache knows: pushes arrive late and out of order, and must never
+        go back in time. Whether it was kept."""
+        known = await self._store.cached_tracking(result.carrier, result.number)
+        if known is not None and _older(result, known.result):
+            log.info("%s: ignored a push older than what we know", result.carrier)
+            return False
+        await self._store.save_tracking(result, self._clock())
+        return True
 
     async def drain(self) -> None:
         """Wait until every carrier call running now has finished (and cached its answer)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flights.drain()
 
     async def close(self) -> None:
         """Cancel the carrier calls still running and wait for them; idempotent."""
-        self._closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._flights.close()
+
+    def _paused(self, carrier: str) -> Postponed | None:
+        """Why and until when the watcher must not ask `carrier` now, if it must not."""
+        until = self._pauses.until(carrier, background=False)
+        if until is not None:
+            return Postponed(until, Failure.RATE_LIMITED)
+        until = self._pauses.until(carrier, background=True)
+        return None if until is None else Postponed(until, Failure.UNAVAILABLE)
+
+    def _refreshed(self, carrier: str, answer: Answer) -> Refresh:
+        if isinstance(answer, TrackingResult):
+            return Fresh(answer)
+        if answer.failure is Failure.RATE_LIMITED:
+            paused = self._paused(carrier)
+            if paused is not None:
+                return paused
+        if answer.failure is Failure.NO_ADAPTER:
+            return Postponed(self._clock() + NO_ADAPTER_RETRY, Failure.NO_ADAPTER)
+        return Failed(answer.failure, answer.detail)
+
+    def _batches(self, carrier: str, numbers: Sequence[str]) -> list[list[str]]:
+        size = self._registry.batch_size(carrier)
+        return [list(numbers[start : start + size]) for start in range(0, len(numbers), size)]
 
     def _fresh(self, hit: CachedTracking, now: datetime) -> bool:
+        """Whether a cached answer is recent enough to use without asking again."""
         ttl = (
             self._settings.delivered_cache_ttl_s
             if hit.result.status in FINAL_STATUSES
@@ -192,110 +276,31 @@ class Lookup:
             name = carrier_display_name(result.service_carrier)
         return PackageStatus(shipment, name, result, checked_at, failure)
 
-    def _join(self, carrier: str, numbers: list[str]) -> dict[Key, asyncio.Future[Answer]]:
-        """The future answer of each number: a flight already asking it, else a new one."""
-        joined = {
-            (carrier, n): self._flights[(carrier, n)]
-            for n in numbers
-            if (carrier, n) in self._flights
-        }
-        new = [n for n in numbers if (carrier, n) not in joined]
-        if not new:
-            return joined
-        loop = asyncio.get_running_loop()
-        futures: dict[Key, asyncio.Future[Answer]] = {
-            (carrier, n): loop.create_future() for n in new
-        }
-        if self._closed:  # shutting down: ask nobody
-            for future in futures.values():
-                future.set_result(Failure.UNAVAILABLE)
-            return joined | futures
-        self._flights.update(futures)
-        task = loop.create_task(self._fly(carrier, new, futures), name=f"smsbot-track-{carrier}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return joined | futures
-
-    async def _fly(
-        self, carrier: str, numbers: list[str], futures: Mapping[Key, asyncio.Future[Answer]]
-    ) -> None:
-        """One carrier call: cache its results, then answer every future waiting on it.
-
-        Caching first means a reply that got a fresh answer can rely on the cache having it;
-        the flight leaves `_flights` in the same step as its futures are answered, so no
-        second call can start in between.
-        """
-        try:
-            outcome = await self._call(carrier, numbers)
-            answers = {number: _answer_for(carrier, number, outcome) for number in numbers}
-            checked_at = self._clock()
-            for answer in answers.values():
-                if isinstance(answer, TrackingResult):
-                    try:
-                        await self._store.save_tracking(answer, checked_at)
-                    except Exception:  # the answer is still good for the replies waiting
-                        log.exception("%s: could not cache a tracking result", carrier)
-            for number, answer in answers.items():
-                futures[(carrier, number)].set_result(answer)
-        finally:
-            for key, future in futures.items():
-                if not future.done():  # cancelled at shutdown
-                    future.set_result(Failure.TIMEOUT)
-                if self._flights.get(key) is future:
-                    del self._flights[key]
-
-    async def _call(self, carrier: str, numbers: list[str]) -> Mapping[str, Answer] | Failure:
-        if not self._registry.serves(carrier):
-            return Failure.NO_ADAPTER
-        timeout = self._settings.carrier_timeout_s
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._registry.track(carrier, numbers)
-        except TimeoutError:
-            log.warning("%s: no answer within %.1f s", carrier, timeout)
-            return Failure.TIMEOUT
-        except CarrierError as exc:
-            log.warning("%s: %s", carrier, exc)
-            failure = FAILURES.get(type(exc), _closest_failure(exc))
-            if not exc.partial:
-                return failure
-            # One request of several failed: the numbers answered before it are still good.
-            return {number: exc.partial.get(number, failure) for number in numbers}
-        except Exception:
-            # A broken adapter must not take the reply down with it.
-            log.exception("%s: adapter failed unexpectedly", carrier)
-            return Failure.BAD_RESPONSE
+    def _warn_unserved(self, carrier: str) -> None:
+        if carrier not in self._unserved:  # once per carrier: it is looked at daily
+            self._unserved.add(carrier)
+            log.warning("%s; its shipments are looked at again daily", NoAdapterError(carrier))
 
 
 async def _wait(
-    futures: Mapping[Key, asyncio.Future[Answer]], within_s: float
+    futures: Mapping[Key, asyncio.Future[Answer]], within_s: float | None
 ) -> dict[Key, Answer]:
-    """The answers that arrive within `within_s` seconds; `Failure.TIMEOUT` for the others.
+    """The answers that arrive within `within_s` seconds (None: all of them), a TIMEOUT
+    `Miss` for the others.
 
-    `asyncio.wait` never cancels what it waits for: a late flight goes on for the cache.
+    `asyncio.wait` never cancels what it waits for: a late call goes on for the cache.
     """
     pending = {f for f in futures.values() if not f.done()}
-    if pending and within_s > 0:
+    if pending and (within_s is None or within_s > 0):
         await asyncio.wait(pending, timeout=within_s)
-    return {key: f.result() if f.done() else Failure.TIMEOUT for key, f in futures.items()}
+    late = Miss(Failure.TIMEOUT, "no answer within the reply deadline")
+    return {key: f.result() if f.done() else late for key, f in futures.items()}
 
 
-def _answer_for(carrier: str, number: str, outcome: Mapping[str, Answer] | Failure) -> Answer:
-    if isinstance(outcome, Failure):
-        return outcome
-    result = outcome.get(number)
-    if isinstance(result, Failure):
-        return result
-    if result is None:
-        log.error("%s answered without a result for one number asked", carrier)
-        return Failure.BAD_RESPONSE
-    if result.number != number:  # the cache is read under the number asked
-        result = replace(result, number=number)
-    return result
-
-
-def _closest_failure(exc: CarrierError) -> Failure:
-    for kind, failure in FAILURES.items():
-        if isinstance(exc, kind):
-            return failure
-    return Failure.UNAVAILABLE
+def _older(pushed: TrackingResult, known: TrackingResult) -> bool:
+    """Whether a pushed result says less than the one we have (an older or earlier state)."""
+    if known.status in FINAL_STATUSES and pushed.status not in FINAL_STATUSES:
+        return True
+    if pushed.last_event is None or known.last_event is None:
+        return pushed.last_event is None and known.last_event is not None
+    return pushed.last_event.time < known.last_event.time

@@ -21,8 +21,14 @@ from typing import Any
 
 import httpx
 
-from smsbot.errors import AdapterError, ConfigError
-from smsbot.tracking import AggregatorAdapter, CarrierAdapter, CarrierConfig, TrackingResult
+from smsbot.errors import AdapterError, ConfigError, NoAdapterError
+from smsbot.tracking import (
+    AggregatorAdapter,
+    CarrierAdapter,
+    CarrierConfig,
+    TrackingResult,
+    batch_size_of,
+)
 from smsbot.wording.carriers import carrier_display_name as carrier_display_name
 
 ENTRY_POINT_GROUP = "smsbot.carriers"
@@ -81,11 +87,11 @@ class Registry:
 
         A routed answer is filed under `carrier` (the cache and the shipments know it by that
         name), with `service_carrier` saying which carrier the aggregator reported.
-        Raises KeyError for a carrier nobody serves, and the adapter's `CarrierError`s.
+        Raises `NoAdapterError` for a carrier nobody serves, and the adapter's `CarrierError`s.
         """
         route = self.route(carrier)
         if route is None:
-            raise KeyError(carrier)
+            raise NoAdapterError(carrier)
         if route.via is None:
             return await route.adapter.track(numbers)
         aggregator: AggregatorAdapter = route.adapter  # type: ignore[assignment]  # checked at load
@@ -96,6 +102,14 @@ class Registry:
             )
             for number, result in results.items()
         }
+
+    def batch_size(self, carrier: str) -> int:
+        """The most numbers of `carrier` one `track` call takes: its adapter's, routed or
+        direct (`batch_size_of`); raises `NoAdapterError` for a carrier nobody serves."""
+        route = self.route(carrier)
+        if route is None:
+            raise NoAdapterError(carrier)
+        return batch_size_of(route.adapter)
 
     def display_name(self, name: str) -> str:
         """How replies name `name`: its adapter's display name, else a known carrier name."""
@@ -234,4 +248,8 @@ def contract_problems(adapter: object, name: str) -> list[str]:
     track = getattr(adapter, "track", None)
     if not inspect.iscoroutinefunction(track):
         problems.append("adapter.track must be an async method: async def track(self, numbers)")
+    try:
+        batch_size_of(adapter)
+    except ValueError as exc:
+        problems.append(str(exc))
     return problems

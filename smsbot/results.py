@@ -1,0 +1,132 @@
+"""What a carrier says about a parcel: the tracking vocabulary every adapter maps onto.
+
+`Status`, `Event`, `Eta` and `TrackingResult` are the SDK's values (adapters reach them
+through `smsbot.tracking`). This module imports nothing from smsbot, so the error tree can
+name `TrackingResult` without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a parcel is, in the one vocabulary every adapter maps onto."""
+
+    PENDING = "pending"  # the carrier has no information for the number yet
+    LABEL_CREATED = "label_created"  # shipment information received, not scanned yet
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    DELIVERY_ATTEMPTED = "delivery_attempted"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"  # address, refused, damaged, lost, customs or payment hold
+    RETURNING = "returning"  # on its way back to the sender
+    UNKNOWN = "unknown"  # a carrier code the adapter does not map; keep the carrier's text
+
+
+#: Statuses after which a shipment needs no more watching.
+FINAL_STATUSES = frozenset({Status.DELIVERED})
+
+
+class DelayReason(StrEnum):
+    """Why a parcel is late or stuck, when the carrier says."""
+
+    WEATHER = "weather"
+    CUSTOMS = "customs"
+    ADDRESS = "address"
+    RECIPIENT_UNAVAILABLE = "recipient_unavailable"
+    REFUSED = "refused"
+    DAMAGED = "damaged"
+    LOST = "lost"
+    HELD_FOR_PAYMENT = "held_for_payment"
+    CARRIER_DELAY = "carrier_delay"
+    HOLIDAY = "holiday"
+    SECURITY = "security"
+    OTHER = "other"
+
+
+class Problem(StrEnum):
+    """A fact about one number that is not a status: the carrier does not know it."""
+
+    NOT_FOUND = "not_found"  # the carrier has no record (yet) of this number
+    INVALID_NUMBER = "invalid_number"  # the carrier says the number cannot be one of its own
+
+
+#: Time zone of times a carrier gave as local wall-clock time without an offset. Such times
+#: are shown as given, never converted to the merchant's zone.
+CARRIER_LOCAL = timezone(timedelta(0), "carrier-local")
+
+
+def carrier_local(naive: datetime) -> datetime:
+    """Mark a carrier's offset-less local time as such (see `CARRIER_LOCAL`)."""
+    return naive.replace(tzinfo=CARRIER_LOCAL)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One scan or update from the carrier. `time` is always time-zone aware."""
+
+    time: datetime
+    status: Status
+    description: str
+    code: str = ""
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Eta:
+    """When a parcel should arrive: one day, a run of days, or a time window on a day."""
+
+    earliest: date
+    latest: date | None = None  # last day of a multi-day window
+    window_start: datetime | None = None  # a time window on `earliest`, when given
+    window_end: datetime | None = None
+    estimated: bool = False  # True when smsbot estimated it; False when the carrier gave it
+
+
+@dataclass(frozen=True)
+class TrackingResult:
+    """What a carrier says about one tracking number, normalized.
+
+    `events` are kept sorted by time (oldest first) whatever order they were given in.
+    """
+
+    carrier: str
+    number: str
+    status: Status
+    status_text: str = ""  # the carrier's own words for the current status
+    status_code: str = ""  # the carrier's own code for it
+    events: tuple[Event, ...] = ()
+    eta: Eta | None = None
+    delivered_at: datetime | None = None
+    delivery_location: str | None = None  # where it was left: "front door", "mailbox"
+    delay_reason: DelayReason | None = None
+    proof_of_delivery: bool = False  # a photo or signature exists
+    pieces: int = 1
+    problem: Problem | None = None
+    service_carrier: str | None = None  # the real carrier behind an aggregator, if any
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.events, key=lambda event: event.time))
+        object.__setattr__(self, "events", ordered)
+
+    @property
+    def last_event(self) -> Event | None:
+        """The newest event, by time."""
+        return self.events[-1] if self.events else None
+
+    @property
+    def last_location(self) -> str | None:
+        """The newest place the carrier named."""
+        for event in reversed(self.events):
+            if event.location:
+                return event.location
+        return None
+
+    @classmethod
+    def not_found(cls, carrier: str, number: str, text: str = "") -> TrackingResult:
+        """The carrier has no record of `number` (yet)."""
+        return cls(carrier, number, Status.PENDING, status_text=text, problem=Problem.NOT_FOUND)

@@ -1,0 +1,184 @@
+"""Send what verdicts fire: one customer notice per order, merchant alerts, then the record.
+
+Every trigger is enqueued under an idempotency key (`watch:<shipment id>:<trigger>`) and
+recorded right after, so a restart at any point sends nothing twice (the outbox refuses a
+key it has seen) and loses nothing (an unrecorded trigger is found again on the next check).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from smsbot.config import Settings
+from smsbot.errors import MessageRejected
+from smsbot.store import Store, WatchedShipment
+from smsbot.watch.queues import AlertQueue, MessageQueue
+from smsbot.watch.summary import PassSummary
+from smsbot.watch.verdicts import Verdict
+from smsbot.wording.notices import (
+    PRIORITY,
+    Credit,
+    News,
+    Trigger,
+    checkin_notice,
+    language_of,
+    order_notice,
+)
+from smsbot.wording.replies import Wording
+
+log = logging.getLogger("smsbot.watch.watcher")
+
+
+class Enqueued(StrEnum):
+    """What the outbox did with one notice."""
+
+    QUEUED = "queued"  # stored now, to be sent
+    KNOWN = "sent"  # the outbox knew the key: queued before, or the number opted out
+    SKIPPED = "skipped"  # not a number we can text
+
+
+def recorded(state: Enqueued) -> str:
+    """The trigger state to record for a notice the outbox took as `state`."""
+    return "skipped" if state is Enqueued.SKIPPED else "sent"
+
+
+class Dispatcher:
+    """Turns verdicts into outbox messages and alerts, and records the triggers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        outbox: MessageQueue,
+        alerts: AlertQueue,
+        display_name: Callable[[str], str],
+    ) -> None:
+        self._settings = settings
+        self._watch = settings.watch
+        self._store = store
+        self._outbox = outbox
+        self._alerts = alerts
+        self._display_name = display_name
+
+    async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> None:
+        """One order: its customer message (merged), its alerts, then the record of both."""
+        telling = [v for v in verdicts if v.tell is not None]
+        if telling:
+            # Ties go to the lowest shipment id, so a pass repeated after a crash picks the
+            # same lead, hence the same outbox key, and sends nothing twice.
+            lead = min(telling, key=lambda v: (PRIORITY.index(v.tell), v.shipment.shipment_id))
+            order = lead.shipment
+            news = [
+                News(v.tell, v.result, self._display_name(v.shipment.carrier), v.last_scan_at)
+                for v in telling
+                if v.tell is not None
+            ]
+            body = order_notice(order.order_number, news, self._wording(order, now), self._credit())
+            key = f"watch:{order.shipment_id}:{lead.tell}"
+            state = await self._enqueue(order, body, key)
+            if state is None:
+                summary.failures += 1
+                return  # nothing recorded: the next check finds the same triggers again
+            summary.messages += state is Enqueued.QUEUED
+            for v in telling:
+                v.done[str(v.tell)] = recorded(state)
+        for verdict in verdicts:
+            for kind in verdict.alerts:
+                try:
+                    summary.alerts += await self._raise(verdict, kind)
+                except Exception:  # not recorded: raised again at the next check
+                    log.exception(
+                        "could not raise the %s alert of order %s",
+                        kind,
+                        verdict.shipment.order_number,
+                    )
+                    summary.failures += 1
+                    continue
+                verdict.done[kind.value] = "sent"
+        done = {v.shipment.shipment_id: v.done for v in verdicts if v.done}
+        later = {
+            v.shipment.shipment_id: {Trigger.CHECKIN.value: v.checkin_at}
+            for v in verdicts
+            if v.checkin_at is not None
+        }
+        if done or later:
+            await self._store.record_triggers(done, now, scheduled=later)
+
+    async def deferred(
+        self, clock: Callable[[], datetime], page: int, summary: PassSummary
+    ) -> None:
+        """Send the scheduled triggers that have come due (the delivery check-in)."""
+        while True:
+            now = clock()
+            due = await self._store.due_triggers(now, limit=page)
+            if not due:
+                return
+            for shipment, kind in due:
+                state = await self._send_deferred(shipment, kind, now)
+                if state is None:
+                    return  # the outbox failed; the rest waits for the next pass
+                summary.messages += state is Enqueued.QUEUED
+                await self._store.record_triggers(
+                    {shipment.shipment_id: {kind: recorded(state)}}, now
+                )
+
+    async def _raise(self, verdict: Verdict, kind: Trigger) -> bool:
+        shipment, result = verdict.shipment, verdict.result
+        if kind is Trigger.LABEL_NOT_SCANNED:
+            detail = f"label created but no carrier scan after {self._watch.label_scan_alert_h:g} h"
+        else:
+            detail = "delivered without a photo or signature"
+        return await self._alerts.raise_alert(
+            key=f"watch:{shipment.shipment_id}:{kind}",
+            kind=kind.value,
+            order_number=shipment.order_number,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            status=result.status.value,
+            phone=shipment.phone,
+            detail=detail,
+        )
+
+    async def _send_deferred(
+        self, shipment: WatchedShipment, kind: str, now: datetime
+    ) -> Enqueued | None:
+        cached = await self._store.cached_tracking(shipment.carrier, shipment.tracking_number)
+        if kind != Trigger.CHECKIN.value or not shipment.phone or cached is None:
+            return Enqueued.SKIPPED
+        carrier = self._display_name(shipment.carrier)
+        body = checkin_notice(
+            shipment.order_number, cached.result, carrier, self._wording(shipment, now)
+        )
+        return await self._enqueue(shipment, body, f"watch:{shipment.shipment_id}:{kind}")
+
+    async def _enqueue(self, shipment: WatchedShipment, body: str, key: str) -> Enqueued | None:
+        """Queue one notice; None when the outbox failed (try again later)."""
+        try:
+            queued = await self._outbox.enqueue(
+                to=shipment.phone or "",
+                channel="sms",
+                body=body,
+                key=key,
+                order_number=shipment.order_number,
+            )
+        except MessageRejected:  # not an E.164 number (its text would show it: not logged)
+            log.warning("not texting order %s: the outbox refused its phone", shipment.order_number)
+            return Enqueued.SKIPPED
+        except Exception:
+            log.exception("could not queue %s for order %s", key, shipment.order_number)
+            return None
+        if not queued:
+            log.debug("%s was queued before (or the number opted out)", key)
+            return Enqueued.KNOWN
+        return Enqueued.QUEUED
+
+    def _wording(self, shipment: WatchedShipment, now: datetime) -> Wording:
+        bot = self._settings.bot
+        language = language_of(shipment.locale, bot.language)
+        return Wording(language, bot.timezone, now, bot.max_segments)
+
+    def _credit(self) -> Credit:
+        return Credit(self._watch.credit_code, self._watch.credit_offer)

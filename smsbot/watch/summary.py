@@ -1,0 +1,24 @@
+"""What one watcher pass (or one push) did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class PassSummary:
+    """Counts of one pass; printed by `smsbot watch --once`."""
+
+    checked: int = 0  # shipments with a fresh answer (from the carrier or the cache)
+    from_cache: int = 0  # ...of which the answer came from the tracking cache
+    messages: int = 0  # customer messages queued
+    alerts: int = 0  # merchant alerts raised
+    failures: int = 0  # shipments whose carrier call failed (retried with backoff)
+    postponed: int = 0  # shipments not asked: their carrier is paused or not served
+
+    def __str__(self) -> str:
+        return (
+            f"{self.checked} shipments checked ({self.from_cache} from the cache), "
+            f"{self.messages} messages queued, {self.alerts} alerts, "
+            f"{self.failures} failures, {self.postponed} postponed"
+        )
