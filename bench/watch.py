@@ -25,7 +25,7 @@ from common import Figure, arguments, print_header, print_summary, rss_mb, write
 from smsbot.config import load_settings
 from smsbot.orders.model import Order, Shipment
 from smsbot.services import build_registry
-from smsbot.store import Store
+from smsbot.store import open_store
 from smsbot.watch.watcher import Watcher
 
 CARRIERS = ("ups", "fedex", "usps", "dhl")
@@ -69,7 +69,7 @@ async def run(work: Path, shipments: int) -> list[Figure]:
         },
     )
     settings = load_settings(config)
-    store = await Store.open(settings.store.path)
+    store = await open_store(settings.store.path)
     try:
         shipped = datetime.now(UTC) - timedelta(days=2)
         for start in range(0, shipments, BATCH):

@@ -62,8 +62,6 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # At DEBUG, aiosqlite logs every statement's parameters: phone numbers, postal codes.
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,7 +169,7 @@ def import_orders(file: Path, config: str | None, skip_invalid: bool) -> None:
     """Load orders from a CSV or JSON FILE into the store (re-importing updates them)."""
     from smsbot.lookup.detect import carriers_for
     from smsbot.orders.file import read_orders
-    from smsbot.store import Store
+    from smsbot.store import open_store
 
     settings = _settings(config)
     parsed = read_orders(file, default_region=settings.bot.default_region, detect=carriers_for)
@@ -181,7 +179,7 @@ def import_orders(file: Path, config: str | None, skip_invalid: bool) -> None:
         click.echo(f"skipped {file}: {problem}", err=True)
 
     async def save() -> None:
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             counts = await store.upsert_orders(parsed.orders)
         finally:
@@ -359,7 +357,7 @@ def check(config: str | None) -> None:
     """Validate the configuration, open the store, load every carrier adapter, and prove
     each OAuth carrier's credentials by fetching a token."""
     from smsbot.services import signature_check
-    from smsbot.store import Store
+    from smsbot.store import open_store
 
     settings = _settings(config)
     signature_check(settings)
@@ -370,7 +368,7 @@ def check(config: str | None) -> None:
 
         from smsbot.services import build_registry
 
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             click.echo(
                 f"store {settings.store.path}: schema v{await store.schema_version()}, "
@@ -402,13 +400,13 @@ def check(config: str | None) -> None:
 @_fail_cleanly
 def alerts_command(config: str | None, limit: int) -> None:
     """List the newest merchant alerts and whether the alerts webhook got them."""
-    from smsbot.store import Store
+    from smsbot.store import open_store
     from smsbot.watch.alerts import describe
 
     settings = _settings(config)
 
     async def show() -> None:
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             found = await store.recent_alerts(limit)
         finally:
@@ -427,13 +425,13 @@ def alerts_command(config: str | None, limit: int) -> None:
 @_fail_cleanly
 def outbox_command(config: str | None, limit: int) -> None:
     """List the newest outbound messages and where each stands (bodies are not shown)."""
-    from smsbot.store import Store
+    from smsbot.store import open_store
     from smsbot.watch.outbox import describe
 
     settings = _settings(config)
 
     async def show() -> None:
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             found = await store.recent_outbox(limit)
         finally:

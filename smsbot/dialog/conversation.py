@@ -27,8 +27,7 @@ from smsbot.lookup.gateway import Failure, Lookup, PackageStatus
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
 from smsbot.phones import mask, same_number
-from smsbot.store import Store
-from smsbot.store.conversation import Session, Verdict, sender_key
+from smsbot.store import Session, Store, Verdict, sender_key
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
 

@@ -23,7 +23,7 @@ from typing import Protocol
 from smsbot.config import Settings
 from smsbot.errors import CarrierError, CarrierRateLimited
 from smsbot.lookup.registry import Registry
-from smsbot.store import CheckOutcome, Store, WatchedShipment
+from smsbot.store import CheckOutcome, Store, TriggerState, WatchedShipment
 from smsbot.tracking import FINAL_STATUSES, Status, TrackingResult
 from smsbot.wording.notices import (
     EXCEPTION_STATUSES,
@@ -116,7 +116,7 @@ class Verdict:
     shipment: WatchedShipment
     result: TrackingResult
     tell: Trigger | None = None  # the customer news to send
-    done: dict[str, str] = field(default_factory=dict)  # trigger -> state to record
+    done: dict[str, TriggerState] = field(default_factory=dict)  # trigger -> state to record
     alerts: list[Trigger] = field(default_factory=list)
     checkin_at: datetime | None = None
     first_scan_at: datetime | None = None
@@ -403,13 +403,13 @@ class Watcher:
         if fresh:
             # One message per shipment per pass: the rest is said by it (or no longer news).
             verdict.tell = fresh[0]
-            verdict.done.update((t.value, "absorbed") for t in fresh[1:])
+            verdict.done.update((t.value, TriggerState.ABSORBED) for t in fresh[1:])
         delivered_now = verdict.tell is Trigger.DELIVERED
         if delivered_now and self._old_delivery(result, now):
-            verdict.done[Trigger.DELIVERED.value] = "skipped"
+            verdict.done[Trigger.DELIVERED.value] = TriggerState.SKIPPED
             verdict.tell, delivered_now = None, False
         if verdict.tell is not None and not shipment.phone:
-            verdict.done[verdict.tell.value] = "skipped"
+            verdict.done[verdict.tell.value] = TriggerState.SKIPPED
             verdict.tell = None
         label_age = now - self._label_time(shipment, result)
         if (
@@ -498,7 +498,9 @@ class Watcher:
                 return  # nothing recorded: the next check finds the same triggers again
             summary.messages += state == "queued"
             for v in telling:
-                v.done[str(v.tell)] = "skipped" if state == "skipped" else "sent"
+                v.done[str(v.tell)] = (
+                    TriggerState.SKIPPED if state == "skipped" else TriggerState.SENT
+                )
         for verdict in verdicts:
             for kind in verdict.alerts:
                 try:
@@ -511,7 +513,7 @@ class Watcher:
                     )
                     summary.failures += 1
                     continue
-                verdict.done[kind.value] = "sent"
+                verdict.done[kind.value] = TriggerState.SENT
         done = {v.shipment.shipment_id: v.done for v in verdicts if v.done}
         later = {
             v.shipment.shipment_id: {Trigger.CHECKIN.value: v.checkin_at}
@@ -550,7 +552,7 @@ class Watcher:
                 if state is None:
                     return  # the outbox failed; the rest waits for the next pass
                 summary.messages += state == "queued"
-                recorded = "skipped" if state == "skipped" else "sent"
+                recorded = TriggerState.SKIPPED if state == "skipped" else TriggerState.SENT
                 await self._store.record_triggers({shipment.shipment_id: {kind: recorded}}, now)
 
     async def _send_deferred(
