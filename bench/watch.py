@@ -27,7 +27,7 @@ from smsbot.config import load_settings
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.orders.model import Order, Shipment
 from smsbot.services import build_registry
-from smsbot.store import Store
+from smsbot.store import open_store
 from smsbot.watch.watcher import Watcher
 
 CARRIERS = ("ups", "fedex", "usps", "dhl")
@@ -76,7 +76,7 @@ async def run(work: Path, shipments: int) -> list[Figure]:
         },
     )
     settings = load_settings(config)
-    store = await Store.open(settings.store.path)
+    store = await open_store(settings.store.url)
     try:
         shipped = datetime.now(UTC) - timedelta(days=2)
         for start in range(0, shipments, BATCH):

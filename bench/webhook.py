@@ -39,7 +39,7 @@ from common import (
 
 from smsbot.channels.twiml import sign
 from smsbot.orders.model import Order, Shipment
-from smsbot.store import Store
+from smsbot.store import open_store
 from smsbot.tracking import Eta, Event, Status, TrackingResult
 
 HERE = Path(__file__).resolve().parent
@@ -81,7 +81,7 @@ def order_number(i: int) -> str:
 async def seed(path: Path) -> None:
     """ORDERS orders of one demo shipment each, whose tracking is in the cache."""
     now = datetime.now(UTC)
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         orders = [
             Order(order_number(i), phone(i), shipments=(Shipment("demo", f"DEMOBENCH{i:06d}"),))

@@ -2,6 +2,9 @@
 
     SmsbotError
     ├── ConfigError            a configuration file or key is wrong (names both)
+    ├── StoreError             the database cannot be opened, migrated or used
+    │   ├── StoreValueError        a value the store cannot keep (naive time, empty MessageSid)
+    │   └── SnapshotError          a cached tracking snapshot cannot be read
     ├── OrderFileError         an order file has bad rows (lists every one)
     ├── AdapterError           a carrier adapter cannot be loaded or breaks its contract
     ├── NoAdapterError         no adapter serves a carrier (names it, says how to enable one)
@@ -41,6 +44,22 @@ class ConfigError(SmsbotError):
         self.key = key
         where = ": ".join(part for part in (source, key) if part)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class StoreError(SmsbotError):
+    """The database cannot be opened, migrated or used; the message says which and why."""
+
+
+class StoreValueError(StoreError, ValueError):
+    """The store was handed a value it cannot keep: a naive time, an empty MessageSid, an
+    unknown column or state. A bug in the caller, raised before anything is written; also a
+    ValueError, which is what it is."""
+
+
+class SnapshotError(StoreError, ValueError):
+    """A cached tracking snapshot cannot be read (bad JSON, unknown version, a bad field).
+
+    The tracking cache treats such a row as absent."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.maintenance import Maintenance
 from smsbot.orders.model import Order
-from smsbot.store import Store
+from smsbot.store import Store, open_store
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
 from smsbot.watch.watcher import Watcher
@@ -114,10 +114,10 @@ async def open_services(
     `transport` replaces the network for tests; `seed_orders` are upserted at start (the demo).
     """
     signature = signature_check(settings) if check_signatures else None
-    store = await Store.open(settings.store.path)
+    store = await open_store(settings.store.url)
     try:
         if seed_orders:
-            await store.upsert_orders(seed_orders)
+            await store.upsert_orders(seed_orders, now=clock())
         headers = {"User-Agent": f"smsbot/{__version__}"}
         async with httpx.AsyncClient(
             transport=transport, headers=headers, timeout=settings.tracking.carrier_timeout_s

@@ -152,9 +152,9 @@ def error_path(records: Iterable[logging.LogRecord], store_path: Path) -> list[s
     if store_path.exists():
 
         async def intents() -> list[tuple[str, str | None]]:
-            from smsbot.store import Store
+            from smsbot.store import open_store
 
-            async with await Store.open(str(store_path)) as store:
+            async with await open_store(str(store_path)) as store:
                 return [(m.sid, m.intent) for m in await store.recent_messages(100_000)]
 
         try:

@@ -15,8 +15,7 @@ from smsbot.config import DEFAULT_ORDER_PATTERN, Settings
 from smsbot.dialog.access import Access, Gate, Grant
 from smsbot.dialog.session import Turn
 from smsbot.orders.model import Order
-from smsbot.store import Store
-from smsbot.store.conversation import Session
+from smsbot.store import Session, Store, open_store
 from tests.conftest import OWNER, STRANGER, SettingsFactory
 
 NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
@@ -26,7 +25,7 @@ KEY = "stranger"
 
 @pytest.fixture
 async def store(settings: Settings) -> AsyncIterator[Store]:
-    opened = await Store.open(settings.store.path)
+    opened = await open_store(settings.store.path)
     try:
         yield opened
     finally:

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from smsbot.cli import main
 from smsbot.config import Settings
-from smsbot.store import Store, StoredAlert
+from smsbot.store import Store, StoredAlert, open_store
 from smsbot.watch.alerts import MAX_ATTEMPTS, Alerts
 from tests.conftest import SettingsFactory
 
@@ -69,7 +69,7 @@ def open_alerts(make_settings: SettingsFactory) -> BenchFactory:
     @asynccontextmanager
     async def opened(**alerts: Any) -> AsyncIterator[Bench]:
         settings = make_settings(alerts={"webhook_url": HOOK, "token": "hook-token", **alerts})
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         receiver = Receiver()
         clock = Clock()
         try:
@@ -183,7 +183,7 @@ async def test_a_sender_killed_mid_post_leaves_the_alert_to_be_retried(
 async def test_without_a_webhook_alerts_are_only_kept(make_settings: SettingsFactory) -> None:
     settings = make_settings()
     receiver = Receiver()
-    store = await Store.open(settings.store.path)
+    store = await open_store(settings.store.path)
     try:
         async with httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle)) as http:
             alerts = Alerts(settings, store, http, Clock())
@@ -200,7 +200,7 @@ def test_alerts_command_lists_them(tmp_path: Path, make_settings: SettingsFactor
     receiver = Receiver(plan=[502])
 
     async def fill() -> None:
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             async with httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle)) as http:
                 alerts = Alerts(settings, store, http, Clock())

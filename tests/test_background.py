@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from smsbot.background import running
-from smsbot.store import Store
+from smsbot.store import open_store
 from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, SettingsFactory
 
@@ -20,7 +20,7 @@ KEY = "sms:+12025550123"
 async def remembered(path: Path, *, until: datetime) -> bool:
     """Whether the store still holds the verification of KEY for order 1001 (read as of
     an hour before it expires, so only a deletion makes this False)."""
-    async with await Store.open(path) as store:
+    async with await open_store(path) as store:
         return await store.is_verified(KEY, "1001", until - timedelta(hours=1))
 
 
@@ -30,7 +30,7 @@ def test_maintenance_runs_without_any_message(make_settings: SettingsFactory) ->
     expired = NOW - timedelta(days=1)
 
     async def remember() -> None:
-        async with await Store.open(path) as store:
+        async with await open_store(path) as store:
             await store.remember_verified(KEY, "1001", expired)
 
     asyncio.run(remember())

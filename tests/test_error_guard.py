@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from smsbot.orders.demo import DEMO_ORDERS
-from smsbot.store import Store
+from smsbot.store import open_store
 from smsbot.web.app import create_app
 from tests.conftest import (
     ERROR_INTENT,
@@ -59,7 +59,7 @@ def test_an_error_intent_in_the_message_log_trips_the_guard(tmp_path: Path) -> N
     path = tmp_path / "smsbot.db"
 
     async def log_an_error_answer() -> None:
-        async with await Store.open(str(path)) as store:
+        async with await open_store(str(path)) as store:
             now = datetime.now(UTC)
             await store.claim_message(
                 "SM1", channel="sms", sender="+12025550123", body="1002", received_at=now

@@ -19,7 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from smsbot.orders.model import Order, Shipment
-from smsbot.store import OutboxMessage, Store
+from smsbot.store import OutboxMessage, open_store
 from smsbot.store.snapshot import result_from_json, result_to_json
 from smsbot.tracking import CarrierConfig, Event, PushAdapter, Status, TrackingResult
 from smsbot.web.app import create_app
@@ -79,7 +79,7 @@ def client(make_settings: SettingsFactory) -> Iterator[TestClient]:
 
 def outbox(path: Path) -> list[OutboxMessage]:
     async def read() -> list[OutboxMessage]:
-        async with await Store.open(path) as store:
+        async with await open_store(path) as store:
             return await store.recent_outbox(10)
 
     return asyncio.run(read())

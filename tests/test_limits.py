@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from smsbot.store import Store, Verdict
+from smsbot.store import Verdict, open_store
 from tests.conftest import OWNER, STRANGER, SettingsFactory
 from tests.test_conversation import chatting
 
@@ -61,7 +61,7 @@ async def test_limits_survive_a_restart(make_settings: SettingsFactory) -> None:
 async def test_workers_share_one_count(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    async with await Store.open(path) as first, await Store.open(path) as second:
+    async with await open_store(path) as first, await open_store(path) as second:
         verdicts = [
             await store.hit_limit(OWNER, "messages", now, limit=3, window_s=60)
             for store in (first, second, first, second, first)
@@ -81,7 +81,7 @@ async def test_workers_share_one_count(tmp_path: Path) -> None:
 
 async def test_expired_state_is_forgotten(tmp_path: Path) -> None:
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    async with await Store.open(tmp_path / "s.db") as store:
+    async with await open_store(tmp_path / "s.db") as store:
         await store.remember_verified(OWNER, "1001", now + timedelta(hours=1))
         await store.record_wrong_answer(STRANGER, now, max_attempts=3, lockout_s=600)
         assert await store.forget_expired(now, hint_window_s=60, lockout_s=600) == 0

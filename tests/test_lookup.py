@@ -17,7 +17,7 @@ from smsbot.errors import CarrierRateLimited, CarrierUnavailable
 from smsbot.lookup.gateway import CarrierGateway, Failure
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Shipment
-from smsbot.store import Store
+from smsbot.store import Store, open_store
 from smsbot.tracking import CarrierAdapter, Status, TrackingResult
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -77,7 +77,7 @@ class Clock:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "store.db")
+    opened = await open_store(tmp_path / "store.db")
     try:
         yield opened
     finally:

@@ -18,7 +18,7 @@ from smsbot.config import DEFAULT_ORDER_PATTERN
 from smsbot.orders.file import OrderFile, parse_csv
 from smsbot.orders.model import Order, Shipment
 from smsbot.orders.number import DEFAULT_ORDER_NUMBERS, OrderNumbers, normalize_order_number
-from smsbot.store import Store
+from smsbot.store import open_store
 from tests.conftest import OWNER, SettingsFactory
 from tests.test_conversation import chatting
 
@@ -111,7 +111,7 @@ def test_every_order_number_that_imports_is_found_by_text(numbers: list[str]) ->
 
     async def look_up() -> list[Order | None]:
         with tempfile.TemporaryDirectory() as folder:
-            store = await Store.open(Path(folder) / "bot.db")
+            store = await open_store(Path(folder) / "bot.db")
             try:
                 await store.upsert_orders(parsed.orders)
                 return [await store.get_order(texted(n, pattern) or "") for n in stored]

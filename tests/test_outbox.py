@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from smsbot.cli import main
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
-from smsbot.store import OutboxMessage, Store
+from smsbot.store import OutboxMessage, Store, open_store
 from smsbot.watch.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, RECONCILE_GIVE_UP, Outbox
 from smsbot.watch.quiet import RecipientZones, quiet_until, recipient_zones
 from tests.conftest import PUBLIC_URL, SettingsFactory
@@ -99,7 +99,7 @@ def open_outbox(make_settings_for: Callable[..., Settings], clock: Clock) -> Out
     @asynccontextmanager
     async def opened(**sections: dict[str, Any]) -> AsyncIterator[OutboxUnderTest]:
         settings = make_settings_for(**sections)
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             async with httpx.AsyncClient() as http:
                 yield OutboxUnderTest(settings, store, http, clock)
@@ -454,7 +454,7 @@ async def test_two_senders_never_take_the_same_message(
         await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
         message = await row(outbox, "k")
         day = (START - timedelta(hours=12), START + timedelta(hours=12))
-        other = await Store.open(make_settings_for().store.path)  # another process
+        other = await open_store(make_settings_for().store.path)  # another process
         try:
             first = await outbox.store.claim_outbox(
                 message.id, now=START, lease_until=START + LEASE, day=day, daily_cap=3
@@ -473,7 +473,7 @@ def test_outbox_command_lists_messages_masked(
     settings = make_settings_for()
 
     async def fill() -> None:
-        store = await Store.open(settings.store.path)
+        store = await open_store(settings.store.path)
         try:
             async with httpx.AsyncClient() as http:
                 outbox = Outbox(settings, store, http, Clock())
@@ -512,7 +512,7 @@ async def test_a_timeout_after_sending_is_looked_up_not_resent(
         return httpx.Response(200, json={"messages": [found]})
 
     settings = make_settings_for()
-    store = await Store.open(settings.store.path)
+    store = await open_store(settings.store.path)
     try:
         async with httpx.AsyncClient(transport=httpx.MockTransport(twilio)) as http:
             outbox = OutboxUnderTest(settings, store, http, clock)

@@ -18,7 +18,7 @@ from smsbot.errors import ConfigError, NoAdapterError
 from smsbot.lookup.gateway import CarrierGateway, Failure
 from smsbot.lookup.registry import Registry, carrier_display_name, load_registry
 from smsbot.orders.model import Shipment
-from smsbot.store import Store
+from smsbot.store import open_store
 from smsbot.tracking import Status
 from tests.adapters.aggregator import FakeAggregator
 
@@ -122,7 +122,7 @@ async def test_lookup_asks_through_the_route_and_caches_under_the_carrier(
 ) -> None:
     registry = registry_with(http, routes={"ontrac": "easy"})
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
-    async with await Store.open(":memory:") as store:
+    async with await open_store(":memory:") as store:
         lookup = CarrierGateway(registry, store, TrackingSettings(), lambda: now)
         [package, missing] = await lookup.track(
             [Shipment("ontrac", "C111"), Shipment("canada_post", "CP1")]
@@ -156,7 +156,7 @@ async def test_an_order_naming_the_aggregator_shows_the_carrier_it_found(
 ) -> None:
     registry = registry_with(http)
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
-    async with await Store.open(":memory:") as store:
+    async with await open_store(":memory:") as store:
         lookup = CarrierGateway(registry, store, TrackingSettings(), lambda: now)
         [package] = await lookup.track([Shipment("easy", "CP123")])
         await lookup.close()

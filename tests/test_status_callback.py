@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from smsbot.channels.twiml import sign
 from smsbot.config import Settings
-from smsbot.store import OutboxMessage, Store
+from smsbot.store import OutboxMessage, OutboxState, open_store
 from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, TOKEN
 
@@ -22,23 +22,29 @@ SID = "SM" + "a" * 32
 
 async def _prepare(path: str) -> None:
     """One message the outbox sent (SID known), as the outbox would have left it."""
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         await store.add_outbox(
             key="k", phone=PHONE, channel="sms", body="Hi", order_number="1001",
-            state="queued", at=NOW,
+            state=OutboxState.QUEUED, at=NOW,
         )  # fmt: skip
         message = await store.outbox_message("k")
         assert message is not None
         await store.move_outbox(
-            message.id, ("queued",), NOW, state="sent", sid=SID, status_rank=1, sent_at=NOW
+            message.id,
+            (OutboxState.QUEUED,),
+            NOW,
+            state="sent",
+            sid=SID,
+            status_rank=1,
+            sent_at=NOW,
         )
     finally:
         await store.close()
 
 
 async def _read(path: str) -> tuple[OutboxMessage, bool]:
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         message = await store.outbox_message("k")
         assert message is not None

@@ -15,7 +15,7 @@ import pytest
 from smsbot.config import Settings
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
-from smsbot.store import Store
+from smsbot.store import Store, open_store
 from smsbot.tracking import Status
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
@@ -58,7 +58,7 @@ class Live:
 
     async def restart(self) -> None:
         await self.store.close()
-        self.store = await Store.open(self.path)
+        self.store = await open_store(self.path)
         self.outbox = Outbox(self.settings, self.store, self.http, self.clock)
         self.watcher = watcher(
             self.settings, self.store, self.ups, self.outbox, self.http, self.clock
@@ -85,7 +85,7 @@ async def live(
 ) -> AsyncIterator[Live]:
     settings = make_settings(twilio={"api_base_url": twilio.url, "from_number": SENDER})
     path = tmp_path / "smsbot.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     clock = Clock()
     clock.now = NIGHT
     ups = FakeCarrier("ups", "UPS")

@@ -15,7 +15,7 @@ from smsbot.errors import CarrierRateLimited, CarrierUnavailable, MessageRejecte
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Leg, Order, Shipment
-from smsbot.store import Store
+from smsbot.store import Store, open_store
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.watcher import Watcher
@@ -144,7 +144,7 @@ class Rig:
     async def reopen(self) -> None:
         """A restart: a new connection to the same file and a new watcher."""
         await self.store.close()
-        self.store = await Store.open(self.path)
+        self.store = await open_store(self.path)
         self.watcher = self.make_watcher()
 
     def keys(self) -> list[str]:
@@ -187,7 +187,7 @@ async def rig(make_settings: SettingsFactory, tmp_path: Path) -> AsyncIterator[R
         tracking={"cache_ttl_s": 60},
     )
     path = tmp_path / "smsbot.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     clock = Clock()
     ups, fedex = FakeCarrier("ups", "UPS"), FakeCarrier("fedex", "FedEx")
     registry = Registry({"ups": ups, "fedex": fedex}, {"ups": "test", "fedex": "test"})

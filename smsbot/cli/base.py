@@ -15,7 +15,7 @@ import click
 
 from smsbot.config import Settings, config_path, demo_settings, load_settings
 from smsbot.errors import SmsbotError
-from smsbot.store import Store
+from smsbot.store import Store, open_store
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,14 +68,12 @@ def setup_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # At DEBUG, aiosqlite logs every statement's parameters: phone numbers, postal codes.
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 @asynccontextmanager
 async def opened_store(settings: Settings) -> AsyncIterator[Store]:
     """The configured store, open for one command (the one place commands open it)."""
-    store = await Store.open(settings.store.path)
+    store = await open_store(settings.store.url)
     try:
         yield store
     finally:

@@ -20,8 +20,7 @@ from smsbot.channels.inbound import same_postal_code
 from smsbot.config import BotSettings
 from smsbot.orders.model import Order
 from smsbot.phones import mask, same_number
-from smsbot.store import Store
-from smsbot.store.conversation import Verdict
+from smsbot.store import Store, Verdict
 
 log = logging.getLogger("smsbot.dialog.access")
 

@@ -28,8 +28,7 @@ from smsbot.dialog.session import Answer, Reply, Turn
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.phones import mask
-from smsbot.store import Store
-from smsbot.store.conversation import Session, Verdict, sender_key
+from smsbot.store import Session, Store, Verdict, sender_key
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
 

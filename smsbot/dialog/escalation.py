@@ -16,8 +16,8 @@ import httpx
 
 from smsbot.config import EscalationSettings
 from smsbot.phones import mask
-from smsbot.store.base import utc_text
-from smsbot.store.conversation import SenderMessage
+from smsbot.store import SenderMessage
+from smsbot.store.times import utc_text
 
 log = logging.getLogger("smsbot.dialog.escalation")
 

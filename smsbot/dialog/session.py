@@ -10,7 +10,7 @@ from typing import Any
 from smsbot.channels.inbound import Inbound
 from smsbot.config import BotSettings
 from smsbot.orders.model import Order
-from smsbot.store.conversation import Session
+from smsbot.store import Session
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
 

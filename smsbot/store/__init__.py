@@ -1,55 +1,79 @@
-"""The store: everything smsbot keeps, in SQLite through one aiosqlite connection.
+"""The store: everything smsbot keeps, behind one contract.
 
-`Store` combines the feature mixins; each brings its queries and its migration. The
-migrations run in the order of `MIGRATIONS` (migration i brings the database to
-`user_version` i + 1): append new ones, never edit or reorder one that has shipped.
+`Store` (the Protocols of `api`) is what the rest of smsbot depends on; `open_store(url)`
+picks the backend (`sqlite` now). The records and states the store takes and returns are
+in `records`; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from smsbot.store import conversation, core, outbox, watch
-from smsbot.store.base import StoreError
-from smsbot.store.conversation import ConversationStore, Session, Verdict
-from smsbot.store.core import (
+from smsbot.errors import SnapshotError, StoreError, StoreValueError
+from smsbot.store.api import (
+    ConversationStore,
+    MessageLogStore,
+    OptOutStore,
+    OrderStore,
+    OutboxStore,
+    Store,
+    TrackingCacheStore,
+    WatchStore,
+)
+from smsbot.store.keys import phone_key, sender_key
+from smsbot.store.records import (
+    COUNTED,
+    DONE_STATES,
     MAX_BODY,
+    WAITING,
+    AlertState,
     CachedTracking,
-    CoreStore,
+    CheckOutcome,
     ImportCounts,
     LoggedMessage,
+    OutboxMessage,
+    OutboxState,
+    SenderMessage,
+    Session,
+    StoredAlert,
     StoredReply,
+    TriggerState,
+    Verdict,
+    WatchedShipment,
+    WrongAnswer,
 )
-from smsbot.store.outbox import OutboxMessage, OutboxStore, StoredAlert
-from smsbot.store.watch import CheckOutcome, WatchedShipment, WatchStore
+from smsbot.store.url import open_store
 
 __all__ = [
+    "COUNTED",
+    "DONE_STATES",
     "MAX_BODY",
-    "MIGRATIONS",
+    "WAITING",
+    "AlertState",
     "CachedTracking",
     "CheckOutcome",
     "ConversationStore",
     "ImportCounts",
     "LoggedMessage",
+    "MessageLogStore",
+    "OptOutStore",
+    "OrderStore",
     "OutboxMessage",
+    "OutboxState",
     "OutboxStore",
+    "SenderMessage",
     "Session",
+    "SnapshotError",
     "Store",
     "StoreError",
+    "StoreValueError",
     "StoredAlert",
     "StoredReply",
+    "TrackingCacheStore",
+    "TriggerState",
     "Verdict",
     "WatchStore",
     "WatchedShipment",
+    "WrongAnswer",
+    "open_store",
+    "phone_key",
+    "sender_key",
 ]
-
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    core.SCHEMA,
-    conversation.SCHEMA,
-    outbox.SCHEMA,
-    watch.SCHEMA,
-)
-
-
-class Store(WatchStore, OutboxStore, ConversationStore, CoreStore):
-    """The database: open with `await Store.open(path)` (it migrates), close when done."""
-
-    MIGRATIONS = MIGRATIONS

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from smsbot.errors import SnapshotError
 from smsbot.tracking import (
     CARRIER_LOCAL,
     DelayReason,
@@ -68,7 +69,8 @@ def result_to_json(result: TrackingResult) -> str:
 
 
 def result_from_json(text: str) -> TrackingResult:
-    """The result `result_to_json` wrote. Raises ValueError naming what is wrong.
+    """The result `result_to_json` wrote. Raises SnapshotError (a ValueError) naming what is
+    wrong.
 
     Forward-compatible where it is cheap: a status this version does not know reads as
     `Status.UNKNOWN` and an unknown delay reason as `DelayReason.OTHER`.
@@ -76,19 +78,19 @@ def result_from_json(text: str) -> TrackingResult:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise ValueError(f"tracking snapshot is not valid JSON: {exc}") from None
+        raise SnapshotError(f"tracking snapshot is not valid JSON: {exc}") from None
     top = _Reader(data, "snapshot")
     version = top.count("version")
     if version != VERSION:
         newer = " (written by a newer smsbot)" if version > VERSION else ""
-        raise ValueError(f"tracking snapshot: unsupported version {version}{newer}")
+        raise SnapshotError(f"tracking snapshot: unsupported version {version}{newer}")
     eta = top.child("eta")
     reason = top.optional_text("delay_reason")
     problem = top.optional_text("problem")
     try:
         known_problem = None if problem is None else Problem(problem)
     except ValueError:
-        raise ValueError(f"tracking snapshot: unknown problem {problem!r}") from None
+        raise SnapshotError(f"tracking snapshot: unknown problem {problem!r}") from None
     return TrackingResult(
         carrier=top.text("carrier"),
         number=top.text("number"),
@@ -154,18 +156,18 @@ class _Reader:
 
     def __init__(self, data: object, where: str) -> None:
         if not isinstance(data, dict):
-            raise ValueError(f"tracking snapshot: {where} must be an object, not {_kind(data)}")
+            raise SnapshotError(f"tracking snapshot: {where} must be an object, not {_kind(data)}")
         self._data: dict[str, object] = data
         self._where = where
 
-    def _wrong(self, key: str, expected: str, value: object) -> ValueError:
-        return ValueError(
+    def _wrong(self, key: str, expected: str, value: object) -> SnapshotError:
+        return SnapshotError(
             f"tracking snapshot: {self._where}.{key} must be {expected}, not {_kind(value)}"
         )
 
     def _get(self, key: str, default: object) -> object:
         if key not in self._data and default is None:
-            raise ValueError(f"tracking snapshot: {self._where}.{key} is missing")
+            raise SnapshotError(f"tracking snapshot: {self._where}.{key} is missing")
         return self._data.get(key, default)
 
     def text(self, key: str, default: str | None = None) -> str:

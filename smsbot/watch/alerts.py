@@ -22,7 +22,7 @@ import httpx
 from smsbot.config import Settings
 from smsbot.errors import AlertRejected
 from smsbot.phones import mask
-from smsbot.store import Store, StoredAlert
+from smsbot.store import AlertState, Store, StoredAlert
 
 log = logging.getLogger("smsbot.watch.alerts")
 
@@ -101,7 +101,7 @@ class Alerts:
             "phone_masked": mask(phone),
             "detail": detail,
         }
-        state = "pending" if self._settings.alerts.webhook_url else "local"
+        state = AlertState.PENDING if self._settings.alerts.webhook_url else AlertState.LOCAL
         if not await self._store.add_alert(fields, state=state, at=self._clock()):
             return False
         log.info("alert %s: %s for order %s", key, kind, order_number)
@@ -137,19 +137,21 @@ class Alerts:
             error = await self._post(url, alert)
             at = self._clock()
             if error is None:
-                await self._store.finish_alert(alert.id, state="delivered", at=at)
+                await self._store.finish_alert(alert.id, state=AlertState.DELIVERED, at=at)
                 delivered += 1
                 continue
             attempts = alert.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.warning("alert %s: giving up after %d attempts: %s", alert.key, attempts, error)
-                await self._store.finish_alert(alert.id, state="failed", at=at, error=error)
+                await self._store.finish_alert(
+                    alert.id, state=AlertState.FAILED, at=at, error=error
+                )
                 continue
             ceiling = min(BACKOFF_BASE * (1 << min(attempts - 1, 20)), BACKOFF_MAX)
             delay = ceiling / 2 + ceiling / 2 * self._rng.random()
             log.warning("alert %s not delivered (%s); retry in %s", alert.key, error, delay)
             await self._store.finish_alert(
-                alert.id, state="pending", at=at, next_attempt_at=at + delay, error=error
+                alert.id, state=AlertState.PENDING, at=at, next_attempt_at=at + delay, error=error
             )
         return delivered
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
-from smsbot.store import Store, WatchedShipment
+from smsbot.store import Store, TriggerState, WatchedShipment
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.summary import PassSummary
 from smsbot.watch.verdicts import Verdict
@@ -40,9 +40,9 @@ class Enqueued(StrEnum):
     SKIPPED = "skipped"  # not a number we can text
 
 
-def recorded(state: Enqueued) -> str:
+def recorded(state: Enqueued) -> TriggerState:
     """The trigger state to record for a notice the outbox took as `state`."""
-    return "skipped" if state is Enqueued.SKIPPED else "sent"
+    return TriggerState.SKIPPED if state is Enqueued.SKIPPED else TriggerState.SENT
 
 
 class Dispatcher:
@@ -97,7 +97,7 @@ class Dispatcher:
                     )
                     summary.failures += 1
                     continue
-                verdict.done[kind.value] = "sent"
+                verdict.done[kind.value] = TriggerState.SENT
         done = {v.shipment.shipment_id: v.done for v in verdicts if v.done}
         later = {
             v.shipment.shipment_id: {Trigger.CHECKIN.value: v.checkin_at}

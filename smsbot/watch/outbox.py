@@ -48,13 +48,14 @@ from smsbot.channels.twilio_rest import (
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.phones import mask, strip_channel
-from smsbot.store import MAX_BODY, OutboxMessage, Store, StoreError
-from smsbot.store.outbox import WAITING
+from smsbot.store import MAX_BODY, WAITING, OutboxMessage, OutboxState, Store, StoreError
 from smsbot.watch.quiet import local_day, quiet_until, recipient_zones
 
 log = logging.getLogger("smsbot.watch.outbox")
 
 CHANNELS = ("sms", "whatsapp")
+#: The state a send moves from: only the process holding the claim moves the row on.
+SENDING = (OutboxState.SENDING,)
 #: How long a claimed message may stay "sending" before it is reconciled (covers the POST).
 LEASE = timedelta(minutes=2)
 #: After an answer-less POST, when to look in Twilio's list for the message.
@@ -144,7 +145,7 @@ class Outbox:
             channel=channel,
             body=body,
             order_number=order_number,
-            state="suppressed" if opted_out else "queued",
+            state=OutboxState.SUPPRESSED if opted_out else OutboxState.QUEUED,
             at=self._clock(),
         )
         if added and opted_out:
@@ -204,7 +205,12 @@ class Outbox:
         message = None
         if state:
             message = await self._store.record_delivery(
-                sid, state=state, twilio_status=status, rank=rank, error_code=error_code, at=now
+                sid,
+                state=OutboxState(state),
+                twilio_status=status,
+                rank=rank,
+                error_code=error_code,
+                at=now,
             )
         else:
             log.info("ignoring Twilio status %r for %s", status[:40], sid[:40])
@@ -223,7 +229,7 @@ class Outbox:
     async def _send(self, message: OutboxMessage, now: datetime) -> bool:
         store = self._store
         if await store.is_opted_out(message.phone):
-            await store.move_outbox(message.id, WAITING, now, state="suppressed")
+            await store.move_outbox(message.id, WAITING, now, state=OutboxState.SUPPRESSED)
             log.info("not sending %s to %s: opted out", message.key, mask(message.phone))
             return False
         quiet = self._settings.watch.quiet_hours
@@ -254,9 +260,9 @@ class Outbox:
             )
             await store.move_outbox(
                 message.id,
-                ("sending",),
+                SENDING,
                 self._clock(),
-                state="failed",
+                state=OutboxState.FAILED,
                 lease_until=None,
                 error_code=exc.code,
                 error_message=exc.text[:500],
@@ -269,7 +275,7 @@ class Outbox:
             log.warning("%s to %s: %s; will check", message.key, mask(message.phone), exc)
             await store.move_outbox(
                 message.id,
-                ("sending",),
+                SENDING,
                 self._clock(),
                 lease_until=self._clock() + RECHECK_AFTER,
                 error_message=str(exc)[:500],
@@ -281,7 +287,12 @@ class Outbox:
         self, message: OutboxMessage, until: datetime, reason: str, now: datetime
     ) -> bool:
         await self._store.move_outbox(
-            message.id, WAITING, now, state="deferred", not_before=until, defer_reason=reason
+            message.id,
+            WAITING,
+            now,
+            state=OutboxState.DEFERRED,
+            not_before=until,
+            defer_reason=reason,
         )
         log.info("%s to %s deferred until %s (%s)", message.key, mask(message.phone), until, reason)
         return False
@@ -292,7 +303,7 @@ class Outbox:
             log.warning("%s to %s: giving up after %d attempts: %s",
                         message.key, mask(message.phone), attempts, exc)  # fmt: skip
             await self._store.move_outbox(
-                message.id, ("sending",), now, state="failed", lease_until=None,
+                message.id, SENDING, now, state=OutboxState.FAILED, lease_until=None,
                 error_message=f"gave up after {attempts} attempts: {exc}"[:500],
             )  # fmt: skip
             return False
@@ -302,14 +313,14 @@ class Outbox:
             delay = backoff(attempts, self._rng)
         log.info("%s to %s: %s; retry in %s", message.key, mask(message.phone), exc, delay)
         await self._store.move_outbox(
-            message.id, ("sending",), now, state="queued", not_before=now + delay,
+            message.id, SENDING, now, state=OutboxState.QUEUED, not_before=now + delay,
             lease_until=None, error_message=str(exc)[:500],
         )  # fmt: skip
         return False
 
     async def _mark_sent(self, message: OutboxMessage, sid: str, status: str, at: datetime) -> bool:
         return await self._store.move_outbox(
-            message.id, ("sending",), at, state="sent", sid=sid, twilio_status=status,
+            message.id, SENDING, at, state=OutboxState.SENT, sid=sid, twilio_status=status,
             status_rank=1, lease_until=None, sent_at=at, error_message=None,
         )  # fmt: skip
 
@@ -326,12 +337,12 @@ class Outbox:
                     log.warning("%s to %s: cannot tell whether Twilio got it; not resending",
                                 message.key, mask(message.phone))  # fmt: skip
                     await self._store.move_outbox(
-                        message.id, ("sending",), now, state="failed", lease_until=None,
+                        message.id, SENDING, now, state=OutboxState.FAILED, lease_until=None,
                         error_message=f"unconfirmed, not resent: {exc}"[:500],
                     )  # fmt: skip
                 else:
                     await self._store.move_outbox(
-                        message.id, ("sending",), now, error_message=str(exc)[:500],
+                        message.id, SENDING, now, error_message=str(exc)[:500],
                         lease_until=now + backoff(message.attempts, self._rng),
                     )  # fmt: skip
                 continue
@@ -342,14 +353,14 @@ class Outbox:
                     await self._mark_sent(message, found.sid, found.status, now)
                 except StoreError:  # that SID is another message's: same text, same person
                     await self._store.move_outbox(
-                        message.id, ("sending",), now, state="failed", lease_until=None,
+                        message.id, SENDING, now, state=OutboxState.FAILED, lease_until=None,
                         error_message=f"unconfirmed, not resent: {found.sid} is another's",
                     )  # fmt: skip
             else:
                 log.info("%s to %s: Twilio never got it; queued again",
                          message.key, mask(message.phone))  # fmt: skip
                 await self._store.move_outbox(
-                    message.id, ("sending",), now, state="queued", not_before=now,
+                    message.id, SENDING, now, state=OutboxState.QUEUED, not_before=now,
                     lease_until=None, error_message="an attempt was interrupted; sent again",
                 )  # fmt: skip
 
@@ -371,7 +382,7 @@ def _channel_of(address: str) -> str:
 def describe(message: OutboxMessage, zone: ZoneInfo) -> str:
     """One line for `smsbot outbox` (never the body: it may carry personal details)."""
     when = message.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    state = message.state
+    state: str = message.state
     if state in WAITING and message.not_before > message.created_at:
         until = message.not_before.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         state += f" until {until}" + (f" ({message.defer_reason})" if message.defer_reason else "")

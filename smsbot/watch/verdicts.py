@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from smsbot.config import WatchSettings
 from smsbot.lookup.pauses import backoff
-from smsbot.store import WatchedShipment
+from smsbot.store import TriggerState, WatchedShipment
 from smsbot.tracking import Status, TrackingResult
 from smsbot.wording.notices import EXCEPTION_STATUSES, PRIORITY, Trigger
 
@@ -27,7 +27,7 @@ class Verdict:
     shipment: WatchedShipment
     result: TrackingResult
     tell: Trigger | None = None  # the customer news to send
-    done: dict[str, str] = field(default_factory=dict)  # trigger -> state to record
+    done: dict[str, TriggerState] = field(default_factory=dict)  # trigger -> state to record
     alerts: list[Trigger] = field(default_factory=list)
     checkin_at: datetime | None = None
     first_scan_at: datetime | None = None
@@ -68,13 +68,13 @@ def judge(
     if fresh:
         # One message per shipment per pass: the rest is said by it (or no longer news).
         verdict.tell = fresh[0]
-        verdict.done.update((t.value, "absorbed") for t in fresh[1:])
+        verdict.done.update((t.value, TriggerState.ABSORBED) for t in fresh[1:])
     delivered_now = verdict.tell is Trigger.DELIVERED
     if delivered_now and _old_delivery(result, now):
-        verdict.done[Trigger.DELIVERED.value] = "skipped"
+        verdict.done[Trigger.DELIVERED.value] = TriggerState.SKIPPED
         verdict.tell, delivered_now = None, False
     if verdict.tell is not None and not shipment.phone:
-        verdict.done[verdict.tell.value] = "skipped"
+        verdict.done[verdict.tell.value] = TriggerState.SKIPPED
         verdict.tell = None
     label_age = now - _label_time(shipment, result)
     if (

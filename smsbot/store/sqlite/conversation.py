@@ -1,107 +1,34 @@
-"""Conversation state: sessions, verification attempts and lockouts, verified pairs, limits.
+"""Conversation state (schema: migration 2): sessions, verification attempts and lockouts,
+verified pairs, rate windows, and the message log by sender.
 
-Migration 2 (`SCHEMA`). Keys are `phone_key`s of the sender (see `sender_key`): sessions are
-per channel and sender; verification and limits are per sender, on every channel at once.
+Keys are `keys.sender_key`s: sessions are per channel and sender; verification and limits
+are per sender, on every channel at once.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from smsbot.store.base import (
-    StoreBase,
-    change,
-    fetch_one,
-    parse_utc,
-    phone_key,
-    time_or_none,
-    utc_text,
-)
-from smsbot.store.core import CLAIM_SQL, claim_values
-
-#: Migration 2: the tables of this module, and the sender's key on the message log.
-SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE sessions (
-        channel TEXT NOT NULL, sender_key TEXT NOT NULL, language TEXT, menu TEXT,
-        pending_order TEXT, last_order TEXT, expires_at TEXT NOT NULL, hint_at TEXT,
-        PRIMARY KEY (channel, sender_key))""",
-    """CREATE TABLE verify_attempts (
-        sender_key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, first_at TEXT NOT NULL,
-        locked_until TEXT)""",
-    """CREATE TABLE verified_orders (
-        sender_key TEXT NOT NULL, order_number TEXT NOT NULL, expires_at TEXT NOT NULL,
-        PRIMARY KEY (sender_key, order_number))""",
-    """CREATE TABLE rate_windows (
-        sender_key TEXT NOT NULL, kind TEXT NOT NULL, started_at TEXT NOT NULL,
-        hits INTEGER NOT NULL, noticed INTEGER NOT NULL, PRIMARY KEY (sender_key, kind))""",
-    # The message log keeps senders masked; escalations need "this sender's last messages".
-    "ALTER TABLE messages ADD COLUMN phone_key TEXT",
-    "CREATE INDEX messages_phone_key ON messages (phone_key, received_at)",
-)
+from smsbot.store.keys import phone_key
+from smsbot.store.records import SenderMessage, Session, Verdict, WrongAnswer
+from smsbot.store.sqlite.connection import SqliteBase, change, fetch_one
+from smsbot.store.sqlite.core import CLAIM_SQL, claim_values
+from smsbot.store.times import parse_utc, time_or_none, utc_text
 
 #: What a postal-code answer is logged as, instead of the code itself.
 REDACTED = "[postal code]"
 
 
-def sender_key(sender: str | None, address: str) -> str:
-    """The key state is kept under: the phone's `phone_key`, else the raw address as sent.
-
-    A sender whose `From` is not a phone number (`client:bob`, empty) still gets limits.
-    """
-    key = phone_key(sender)
-    return key if key else "address:" + address.strip().lower()[:64]
-
-
-@dataclass(frozen=True)
-class Session:
-    """The context of a conversation; everything but `hint_at` expires together."""
-
-    language: str | None = None
-    menu: tuple[str, ...] = ()  # order numbers, in the order the menu listed them
-    pending_order: str | None = None  # the order number a postal-code question is about
-    last_order: str | None = None  # the order last answered (MORE, follow-ups)
-    hint_at: datetime | None = None  # when the usage hint was last sent
-
-
-class Verdict(StrEnum):
-    """A rate limit's answer for one more hit."""
-
-    ALLOWED = "allowed"
-    NOTICE = "notice"  # the first hit over the limit: say so once
-    SILENT = "silent"  # over the limit and already told: answer nothing
-
-
-@dataclass(frozen=True)
-class WrongAnswer:
-    """After one more wrong postal code: attempts so far, or the end of a new lockout."""
-
-    attempts: int
-    locked_until: datetime | None
-
-
-@dataclass(frozen=True)
-class SenderMessage:
-    """One logged message of a sender (bodies of postal-code answers are redacted)."""
-
-    received_at: datetime
-    body: str
-    reply: str | None
-
-
-class ConversationStore(StoreBase):
+class ConversationStore(SqliteBase):
     """Sessions, verification, verified (sender, order) pairs and per-sender rate limits."""
 
     # Sessions
 
     async def session(self, channel: str, key: str, now: datetime) -> Session:
         """The sender's session; its context reads as empty once it has expired."""
-        return await self._run(
-            lambda connection: _read_session(connection, channel, key, now), inline=True
-        )
+        return await self._run(lambda connection: _read_session(connection, channel, key, now))
 
     async def begin_turn(
         self, channel: str, key: str, now: datetime, *, limit: int, window_s: float
@@ -112,7 +39,7 @@ class ConversationStore(StoreBase):
             verdict = _hit(connection, key, "messages", now, limit=limit, window_s=window_s)
             return verdict, _read_session(connection, channel, key, now)
 
-        return await self._run(work, write=True, inline=True)
+        return await self._run(work, write=True)
 
     async def save_session(
         self, channel: str, key: str, session: Session, now: datetime, ttl_s: float
@@ -130,7 +57,6 @@ class ConversationStore(StoreBase):
                    hint_at = excluded.hint_at""",
             (channel, key, session.language, menu, session.pending_order, session.last_order,
              expires, hint),
-            inline=True,
         )  # fmt: skip
 
     async def forget_expired(self, now: datetime, *, hint_window_s: float, lockout_s: float) -> int:
@@ -161,7 +87,7 @@ class ConversationStore(StoreBase):
 
     async def locked_until(self, key: str, now: datetime) -> datetime | None:
         """The end of the sender's lockout, or None when they are not locked out."""
-        return await self._run(lambda connection: _locked_until(connection, key, now), inline=True)
+        return await self._run(lambda connection: _locked_until(connection, key, now))
 
     async def record_wrong_answer(
         self, key: str, now: datetime, *, max_attempts: int, lockout_s: float
@@ -199,7 +125,7 @@ class ConversationStore(StoreBase):
             )
             return WrongAnswer(attempts, locked)
 
-        return await self._run(work, write=True, inline=True)
+        return await self._run(work, write=True)
 
     async def remember_verified(self, key: str, order_number: str, until: datetime) -> None:
         """Remember that this sender proved they may see `order_number`, until `until`."""
@@ -208,7 +134,6 @@ class ConversationStore(StoreBase):
                VALUES (?, ?, ?) ON CONFLICT (sender_key, order_number)
                DO UPDATE SET expires_at = excluded.expires_at""",
             (key, order_number, utc_text(until, "until")),
-            inline=True,
         )
 
     async def is_verified(self, key: str, order_number: str, now: datetime) -> bool:
@@ -217,7 +142,6 @@ class ConversationStore(StoreBase):
             """SELECT 1 FROM verified_orders
                WHERE sender_key = ? AND order_number = ? AND expires_at > ?""",
             (key, order_number, utc_text(now, "now")),
-            inline=True,
         )
         return bool(rows)
 
@@ -234,7 +158,7 @@ class ConversationStore(StoreBase):
         def work(connection: sqlite3.Connection) -> Verdict:
             return _hit(connection, key, kind, now, limit=limit, window_s=window_s)
 
-        return await self._run(work, write=True, inline=True)
+        return await self._run(work, write=True)
 
     async def hit_lookup_limit(
         self, key: str, now: datetime, *, limit: int, window_s: float
@@ -247,7 +171,7 @@ class ConversationStore(StoreBase):
                 return None
             return _hit(connection, key, "lookups", now, limit=limit, window_s=window_s)
 
-        return await self._run(work, write=True, inline=True)
+        return await self._run(work, write=True)
 
     # The message log, by sender
 
@@ -265,19 +189,15 @@ class ConversationStore(StoreBase):
             change(connection, "UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid))
             return True
 
-        return await self._run(work, write=True, inline=True)
+        return await self._run(work, write=True)
 
     async def tag_message(self, sid: str, key: str) -> None:
         """Record whose message `sid` is (the log itself keeps only the masked number)."""
-        await self._change(
-            "UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid), inline=True
-        )
+        await self._change("UPDATE messages SET phone_key = ? WHERE sid = ?", (key, sid))
 
     async def redact_message(self, sid: str) -> None:
         """Replace a logged body that was a postal-code answer: never keep it in clear."""
-        await self._change(
-            "UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, sid), inline=True
-        )
+        await self._change("UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, sid))
 
     async def sender_messages(self, key: str, limit: int) -> list[SenderMessage]:
         """The sender's newest `limit` logged messages, oldest first."""
@@ -308,7 +228,7 @@ class ConversationStore(StoreBase):
         return [(str(number), int(count)) for number, count in rows]
 
 
-# The statements of the methods above as plain functions, for `StoreBase._run` (they run on
+# The statements of the methods above as plain functions, for `SqliteBase._run` (they run on
 # the store's worker thread; several of them make one trip).
 
 

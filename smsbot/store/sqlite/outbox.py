@@ -1,49 +1,29 @@
-"""The outbox (durable outbound messages) and merchant alerts.
+"""The outbox (durable outbound messages) and merchant alerts (schema: migration 3).
 
-Schema version 3 (`SCHEMA`) and the queries on it. The rules (when to send, retry, defer,
-reconcile) live in `smsbot.watch.outbox` and `smsbot.watch.alerts`; this module only keeps the rows
-and moves them between states with conditional updates, so two processes never both own one.
+The rules (when to send, retry, defer, reconcile) live in `smsbot.watch.outbox` and
+`smsbot.watch.alerts`; this module only keeps the rows and moves them between states with
+conditional updates, so two processes never both own one.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from smsbot.store.base import StoreBase, parse_utc, phone_key, time_or_none, utc_text
-
-#: Migration 3: the tables of this module.
-SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
-        phone TEXT NOT NULL, phone_key TEXT NOT NULL,
-        channel TEXT NOT NULL CHECK (channel IN ('sms', 'whatsapp')),
-        body TEXT NOT NULL, order_number TEXT,
-        state TEXT NOT NULL CHECK (state IN ('queued', 'deferred', 'sending', 'sent',
-            'delivered', 'undelivered', 'failed', 'suppressed')),
-        defer_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        not_before TEXT NOT NULL, lease_until TEXT, attempt_started_at TEXT,
-        sid TEXT UNIQUE, twilio_status TEXT, status_rank INTEGER NOT NULL DEFAULT 0,
-        error_code INTEGER, error_message TEXT,
-        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT)""",
-    "CREATE INDEX outbox_due ON outbox (state, not_before)",
-    "CREATE INDEX outbox_recipient ON outbox (phone_key, attempt_started_at)",
-    """CREATE TABLE alerts (
-        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-        order_number TEXT NOT NULL, carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
-        status TEXT NOT NULL, phone_masked TEXT NOT NULL, detail TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'local')),
-        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
-        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)""",
-    "CREATE INDEX alerts_due ON alerts (state, next_attempt_at)",
+from smsbot.errors import StoreValueError
+from smsbot.store.keys import phone_key
+from smsbot.store.records import (
+    COUNTED,
+    WAITING,
+    AlertState,
+    OutboxMessage,
+    OutboxState,
+    StoredAlert,
 )
-
-#: Outbox states a message waits in before it is sent.
-WAITING = ("queued", "deferred")
-#: Outbox states that count against the daily cap: handed (or being handed) to Twilio.
-COUNTED = ("sending", "sent", "delivered", "undelivered")
+from smsbot.store.sqlite.connection import SqliteBase, change, change_many, fetch_all
+from smsbot.store.times import parse_utc, time_or_none, utc_text
 
 #: The outbox columns `move_outbox` may set (the column names are never caller text).
 _SETTABLE = frozenset(
@@ -62,56 +42,11 @@ _ALERT_COLUMNS = """id, key, kind, order_number, carrier, tracking_number, statu
     delivered_at"""
 
 
-@dataclass(frozen=True)
-class OutboxMessage:
-    """One outbound message and where it stands. `phone` is E.164, without a channel prefix."""
-
-    id: int
-    key: str
-    phone: str
-    channel: str
-    body: str
-    order_number: str | None
-    state: str
-    defer_reason: str | None
-    attempts: int
-    not_before: datetime
-    lease_until: datetime | None
-    attempt_started_at: datetime | None
-    sid: str | None
-    twilio_status: str | None
-    error_code: int | None
-    error_message: str | None
-    created_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    """One merchant alert; the customer's phone is kept masked only."""
-
-    id: int
-    key: str
-    kind: str
-    order_number: str
-    carrier: str
-    tracking_number: str
-    status: str
-    phone_masked: str
-    detail: str
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-
-
 def _outbox_row(row: Any) -> OutboxMessage:
     (id_, key, phone, channel, body, order_number, state, reason, attempts, not_before,
      lease, started, sid, status, code, message, created, sent) = row  # fmt: skip
     return OutboxMessage(
-        id_, key, phone, channel, body, order_number, state, reason, attempts,
+        id_, key, phone, channel, body, order_number, OutboxState(state), reason, attempts,
         parse_utc(not_before), time_or_none(lease), time_or_none(started), sid, status, code,
         message, parse_utc(created), time_or_none(sent),
     )  # fmt: skip
@@ -121,12 +56,13 @@ def _alert_row(row: Any) -> StoredAlert:
     (id_, key, kind, order_number, carrier, number, status, phone, detail, state, attempts,
      next_at, error, created, delivered) = row  # fmt: skip
     return StoredAlert(
-        id_, key, kind, order_number, carrier, number, status, phone, detail, state, attempts,
+        id_, key, kind, order_number, carrier, number, status, phone, detail, AlertState(state),
+        attempts,
         parse_utc(next_at), error, parse_utc(created), time_or_none(delivered),
     )  # fmt: skip
 
 
-class OutboxStore(StoreBase):
+class OutboxStore(SqliteBase):
     """The outbox and merchant alerts."""
 
     # Outbox
@@ -139,7 +75,7 @@ class OutboxStore(StoreBase):
         channel: str,
         body: str,
         order_number: str | None,
-        state: str,
+        state: OutboxState,
         at: datetime,
     ) -> bool:
         """Insert one message under `key`: True if new, False if the key was used before."""
@@ -148,7 +84,18 @@ class OutboxStore(StoreBase):
             """INSERT INTO outbox (key, phone, phone_key, channel, body, order_number, state,
                    not_before, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING""",
-            (key, phone, phone_key(phone), channel, body, order_number, state, now, now, now),
+            (
+                key,
+                phone,
+                phone_key(phone),
+                channel,
+                body,
+                order_number,
+                _outbox_state(state),
+                now,
+                now,
+                now,
+            ),
         )
         return inserted == 1
 
@@ -156,9 +103,9 @@ class OutboxStore(StoreBase):
         """Waiting messages whose time has come, oldest first."""
         rows = await self._fetch(
             f"""SELECT {_OUTBOX_COLUMNS} FROM outbox
-                WHERE state IN ('queued', 'deferred') AND not_before <= ?
+                WHERE state IN (?, ?) AND not_before <= ?
                 ORDER BY not_before, id LIMIT ?""",  # noqa: S608  # constant column list
-            (utc_text(now, "now"), limit),
+            (*WAITING, utc_text(now, "now"), limit),
         )
         return [_outbox_row(row) for row in rows]
 
@@ -175,9 +122,9 @@ class OutboxStore(StoreBase):
         """How many messages to `phone` were handed to Twilio in [start, end)."""
         rows = await self._fetch(
             """SELECT count(*) FROM outbox WHERE phone_key = ?
-               AND state IN ('sending', 'sent', 'delivered', 'undelivered')
+               AND state IN (?, ?, ?, ?)
                AND attempt_started_at >= ? AND attempt_started_at < ?""",
-            (phone_key(phone), utc_text(start, "start"), utc_text(end, "end")),
+            (phone_key(phone), *COUNTED, utc_text(start, "start"), utc_text(end, "end")),
         )
         return int(rows[0][0])
 
@@ -216,21 +163,20 @@ class OutboxStore(StoreBase):
         return claimed == 1
 
     async def move_outbox(
-        self, message_id: int, expect: tuple[str, ...], at: datetime, **changes: object
+        self, message_id: int, expect: tuple[OutboxState, ...], at: datetime, **changes: object
     ) -> bool:
-        """Set `changes` on a message that is in one of the `expect` states; True if it was.
-
-        Datetimes are stored as UTC text. Only the outbox's own bookkeeping columns can be
-        set; a state it was not in means another sender or a callback moved it first.
-        """
+        """See `OutboxStore.move_outbox`. Datetimes are stored as UTC text."""
         unknown = set(changes) - _SETTABLE
         if unknown or not changes or not expect:
-            raise ValueError(f"move_outbox cannot set {sorted(unknown) or 'nothing'}")
+            raise StoreValueError(f"move_outbox cannot set {sorted(unknown) or 'nothing'}")
         values: list[object] = []
         for column, value in changes.items():
             if column in _TIMES and isinstance(value, datetime):
                 value = utc_text(value, column)
+            elif column == "state":
+                value = _outbox_state(value)
             values.append(value)
+        expect = tuple(_outbox_state(state) for state in expect)
         assignments = ", ".join(f"{column} = ?" for column in changes)
         marks = ", ".join("?" for _ in expect)
         moved = await self._change(
@@ -244,7 +190,7 @@ class OutboxStore(StoreBase):
         self,
         sid: str,
         *,
-        state: str,
+        state: OutboxState,
         twilio_status: str,
         rank: int,
         error_code: int | None,
@@ -255,21 +201,24 @@ class OutboxStore(StoreBase):
         A callback ranked below the one already applied is ignored (callbacks arrive out of
         order), but the message is still returned.
         """
-        now = utc_text(at, "at")
-        async with self._session(write=True):
-            await self._db.execute(
-                """UPDATE outbox SET state = ?, twilio_status = ?, status_rank = ?,
-                       error_code = coalesce(?, error_code), updated_at = ?
-                   WHERE sid = ? AND status_rank <= ?
+        values = (_outbox_state(state), twilio_status, rank, error_code, utc_text(at, "at"), sid)
+
+        def work(connection: sqlite3.Connection) -> list[Any]:
+            change(
+                connection,
+                """UPDATE outbox SET state = ?1, twilio_status = ?2, status_rank = ?3,
+                       error_code = coalesce(?4, error_code), updated_at = ?5
+                   WHERE sid = ?6 AND status_rank <= ?3
                    AND state IN ('sent', 'delivered', 'undelivered', 'failed')""",
-                (state, twilio_status, rank, error_code, now, sid, rank),
+                values,
             )
-            rows = list(
-                await self._db.execute_fetchall(
-                    f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sid = ?",  # noqa: S608
-                    (sid,),
-                )
+            return fetch_all(
+                connection,
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sid = ?",  # noqa: S608
+                (sid,),
             )
+
+        rows = await self._run(work, write=True)
         return _outbox_row(rows[0]) if rows else None
 
     async def outbox_message(self, key: str) -> OutboxMessage | None:
@@ -290,7 +239,9 @@ class OutboxStore(StoreBase):
 
     # Merchant alerts
 
-    async def add_alert(self, fields: Mapping[str, str], *, state: str, at: datetime) -> bool:
+    async def add_alert(
+        self, fields: Mapping[str, str], *, state: AlertState, at: datetime
+    ) -> bool:
         """Insert an alert (`key`, `kind`, `order_number`, `carrier`, `tracking_number`,
         `status`, `phone_masked`, `detail`): True if new, False if its key was seen before."""
         now = utc_text(at, "at")
@@ -302,7 +253,7 @@ class OutboxStore(StoreBase):
             """INSERT INTO alerts (key, kind, order_number, carrier, tracking_number, status,
                    phone_masked, detail, state, next_attempt_at, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING""",
-            (*(fields[name] for name in names), state, now, now),
+            (*(fields[name] for name in names), _alert_state(state), now, now),
         )
         return inserted == 1
 
@@ -315,45 +266,49 @@ class OutboxStore(StoreBase):
         to be retried then, and no other sender takes them meanwhile.
         """
         now_text = utc_text(now, "now")
+        lease = utc_text(lease_until, "lease_until")
         only = "AND key = ?" if key is not None else ""
-        async with self._session(write=True):
-            rows = list(
-                await self._db.execute_fetchall(
-                    f"""SELECT {_ALERT_COLUMNS} FROM alerts
-                        WHERE state = 'pending' AND next_attempt_at <= ? {only}
-                        ORDER BY next_attempt_at, id LIMIT ?""",  # noqa: S608  # constant text
-                    (now_text, key, limit) if key is not None else (now_text, limit),
-                )
+        params = (now_text, key, limit) if key is not None else (now_text, limit)
+
+        def work(connection: sqlite3.Connection) -> list[Any]:
+            rows = fetch_all(
+                connection,
+                f"""SELECT {_ALERT_COLUMNS} FROM alerts
+                    WHERE state = 'pending' AND next_attempt_at <= ? {only}
+                    ORDER BY next_attempt_at, id LIMIT ?""",  # noqa: S608  # constant text
+                params,
             )
-            await self._db.executemany(
-                """UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?
-                   WHERE id = ?""",
-                [(utc_text(lease_until, "lease_until"), row[0]) for row in rows],
+            change_many(
+                connection,
+                "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                [(lease, row[0]) for row in rows],
             )
-        return [_alert_row(row) for row in rows]
+            return rows
+
+        return [_alert_row(row) for row in await self._run(work, write=True)]
 
     async def finish_alert(
         self,
         alert_id: int,
         *,
-        state: str,
+        state: AlertState,
         at: datetime,
         next_attempt_at: datetime | None = None,
         error: str | None = None,
     ) -> None:
         """Record the outcome of one delivery attempt."""
-        now = utc_text(at, "at")
+        state = _alert_state(state)
+        delivered = utc_text(at, "at") if state is AlertState.DELIVERED else None
         await self._change(
             """UPDATE alerts SET state = ?, last_error = ?,
                    next_attempt_at = coalesce(?, next_attempt_at),
-                   delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+                   delivered_at = coalesce(?, delivered_at)
                WHERE id = ?""",
             (
                 state,
                 error,
                 None if next_attempt_at is None else utc_text(next_attempt_at, "next"),
-                state,
-                now,
+                delivered,
                 alert_id,
             ),
         )
@@ -365,3 +320,19 @@ class OutboxStore(StoreBase):
             (max(limit, 0),),
         )
         return [_alert_row(row) for row in rows]
+
+
+def _outbox_state(value: object) -> OutboxState:
+    """`value` as an OutboxState; anything else raises StoreValueError."""
+    try:
+        return OutboxState(str(value))
+    except ValueError:
+        raise StoreValueError(f"not an outbox state: {value!r}") from None
+
+
+def _alert_state(value: object) -> AlertState:
+    """`value` as an AlertState; anything else raises StoreValueError."""
+    try:
+        return AlertState(str(value))
+    except ValueError:
+        raise StoreValueError(f"not an alert state: {value!r}") from None

@@ -1,102 +1,30 @@
-"""Orders, shipments, the tracking cache, the message log and opt-outs.
-
-Schema version 1 (`SCHEMA`) and the queries on it.
-"""
+"""Orders, shipments, the tracking cache, the message log and opt-outs (schema: migration 1)."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from smsbot.errors import SnapshotError, StoreValueError
 from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.phones import mask
-from smsbot.store.base import (
-    StoreBase,
-    parse_utc,
-    phone_key,
-    time_or_none,
-    utc_or_none,
-    utc_text,
+from smsbot.store.keys import phone_key
+from smsbot.store.records import (
+    MAX_BODY,
+    CachedTracking,
+    ImportCounts,
+    LoggedMessage,
+    StoredReply,
 )
 from smsbot.store.snapshot import result_from_json, result_to_json
+from smsbot.store.sqlite.connection import SqliteBase, change, change_many, fetch_one
+from smsbot.store.times import parse_utc, time_or_none, utc_or_none, utc_text
 from smsbot.tracking import TrackingResult
 
 log = logging.getLogger("smsbot.store")
-
-#: Longest message body kept in the log: Twilio's own limit for one message.
-MAX_BODY = 1600
-
-#: Migration 1: the tables of this module.
-SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE orders (
-        id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, phone TEXT, phone_key TEXT,
-        email TEXT, postal_code TEXT, name TEXT, locale TEXT,
-        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
-    "CREATE INDEX orders_phone_key ON orders (phone_key)",
-    """CREATE TABLE shipments (
-        id INTEGER PRIMARY KEY,
-        order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
-        carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('outbound', 'return')), shipped_at TEXT,
-        last_status TEXT, last_eta TEXT, last_event_at TEXT, checked_at TEXT,
-        UNIQUE (order_id, carrier, tracking_number, kind))""",
-    # Serves orders_for_tracking and the (carrier, number) update in save_tracking.
-    "CREATE INDEX shipments_tracking ON shipments (tracking_number, carrier)",
-    """CREATE TABLE tracking_cache (
-        carrier TEXT NOT NULL, number TEXT NOT NULL, result_json TEXT NOT NULL,
-        checked_at TEXT NOT NULL, PRIMARY KEY (carrier, number))""",
-    """CREATE TABLE messages (
-        sid TEXT PRIMARY KEY, channel TEXT NOT NULL, sender_masked TEXT NOT NULL,
-        body TEXT NOT NULL, intent TEXT, reply TEXT, replied INTEGER NOT NULL DEFAULT 0,
-        latency_ms REAL, received_at TEXT NOT NULL)""",
-    "CREATE INDEX messages_received_at ON messages (received_at)",
-    """CREATE TABLE opt_outs (
-        phone_key TEXT PRIMARY KEY, channel TEXT NOT NULL, opted_out INTEGER NOT NULL,
-        updated_at TEXT NOT NULL)""",
-)
-
-
-@dataclass(frozen=True)
-class ImportCounts:
-    """What one `upsert_orders` call did."""
-
-    orders_created: int
-    orders_updated: int
-    shipments_added: int
-    shipments_kept: int
-
-
-@dataclass(frozen=True)
-class CachedTracking:
-    """A tracking result from the cache and when it was fetched (aware, UTC)."""
-
-    result: TrackingResult
-    checked_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    """The reply logged for a MessageSid. `reply` None with `finished` means empty TwiML."""
-
-    finished: bool
-    reply: str | None
-
-
-@dataclass(frozen=True)
-class LoggedMessage:
-    """One row of the message log; `sender` is masked."""
-
-    sid: str
-    channel: str
-    sender: str
-    intent: str | None
-    reply: str | None
-    latency_ms: float | None
-    received_at: datetime
-
 
 # Orders joined to their shipments, newest order first, shipments in insertion order (id).
 # The WHERE clauses are constants of this module; the looked-up value is always a parameter.
@@ -123,59 +51,41 @@ def claim_values(
 ) -> tuple[str, str, str, str, str]:
     """The parameters of CLAIM_SQL: the sender masked, the body cut to MAX_BODY.
 
-    An empty `sid` raises ValueError: claiming it would replay another message's reply.
+    An empty `sid` raises StoreValueError: claiming it would replay another message's reply.
     """
     if not sid:
-        raise ValueError("a MessageSid is required to claim a message")
+        raise StoreValueError("a MessageSid is required to claim a message")
     return (sid, channel, mask(sender), body[:MAX_BODY], utc_text(received_at, "received_at"))
 
 
-class CoreStore(StoreBase):
+class CoreStore(SqliteBase):
     """Orders, shipments, the tracking cache, the message log and opt-outs."""
 
     # Orders
 
-    async def upsert_orders(self, orders: Sequence[Order]) -> ImportCounts:
-        """Insert or update `orders` in one transaction.
-
-        An existing order (same number) takes the new fields; its shipments are kept and the
-        new ones added (same carrier, tracking number and kind = the same shipment). An import
-        never deletes a shipment. A later duplicate of a number in `orders` wins.
-        """
-        now = utc_text(datetime.now(UTC), "now")
+    async def upsert_orders(
+        self, orders: Sequence[Order], *, now: datetime | None = None
+    ) -> ImportCounts:
+        """See `OrderStore.upsert_orders`."""
+        stamp = utc_text(datetime.now(UTC) if now is None else now, "now")
         order_rows = [
-            (o.number, o.phone, phone_key(o.phone), o.email, o.postal_code, o.name, o.locale, now)
+            (o.number, o.phone, phone_key(o.phone), o.email, o.postal_code, o.name, o.locale, stamp)
             for o in orders
         ]
         shipment_rows = [
-            (o.number, s.carrier, s.tracking_number, Leg(s.kind).value, utc_or_none(s.shipped_at))
+            (
+                o.number,
+                s.carrier,
+                s.tracking_number,
+                Leg(s.kind).value,
+                utc_or_none(s.shipped_at, "shipped_at"),
+            )
             for o in orders
             for s in o.shipments
         ]
-        async with self._session(write=True):
-            orders_before = await self._scalar("SELECT count(*) FROM orders")
-            shipments_before = await self._scalar("SELECT count(*) FROM shipments")
-            await self._db.executemany(
-                """INSERT INTO orders (number, phone, phone_key, email, postal_code, name, locale,
-                       created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-                   ON CONFLICT (number) DO UPDATE SET phone = excluded.phone,
-                       phone_key = excluded.phone_key, email = excluded.email,
-                       postal_code = excluded.postal_code, name = excluded.name,
-                       locale = excluded.locale, updated_at = excluded.updated_at""",
-                order_rows,
-            )
-            # A kept shipment learns its ship date when the new import has one.
-            await self._db.executemany(
-                """INSERT INTO shipments (order_id, carrier, tracking_number, kind, shipped_at)
-                   VALUES ((SELECT id FROM orders WHERE number = ?), ?, ?, ?, ?)
-                   ON CONFLICT (order_id, carrier, tracking_number, kind) DO UPDATE SET
-                       shipped_at = coalesce(excluded.shipped_at, shipped_at)""",
-                shipment_rows,
-            )
-            orders_after = await self._scalar("SELECT count(*) FROM orders")
-            shipments_after = await self._scalar("SELECT count(*) FROM shipments")
-        created = orders_after - orders_before
-        added = shipments_after - shipments_before
+        created, added = await self._run(
+            lambda connection: _upsert(connection, order_rows, shipment_rows), write=True
+        )
         numbers = {row[0] for row in order_rows}
         distinct_shipments = {row[:4] for row in shipment_rows}
         return ImportCounts(created, len(numbers) - created, added, len(distinct_shipments) - added)
@@ -194,7 +104,7 @@ class CoreStore(StoreBase):
         return await self._orders("tracking", tracking_number)
 
     async def _orders(self, by: str, key: str | None) -> list[Order]:
-        rows = await self._fetch(_ORDER_QUERIES[by], (key,), inline=True)
+        rows = await self._fetch(_ORDER_QUERIES[by], (key,))
         orders: dict[int, tuple[Any, list[Shipment]]] = {}
         for order_id, *fields, carrier, tracking_number, kind, shipped_at in rows:
             shipments = orders.setdefault(order_id, (fields, []))[1]
@@ -219,33 +129,39 @@ class CoreStore(StoreBase):
         last = result.last_event
         event_at = None if last is None else utc_text(last.time, "event time", naive_ok=True)
         eta = None if result.eta is None else result.eta.earliest.isoformat()
-        async with self._session(write=True):
-            await self._db.execute(
+        values = (result.carrier, result.number, result_to_json(result), checked)
+        shipment = (result.status.value, eta, event_at, checked, result.number, result.carrier)
+
+        def work(connection: sqlite3.Connection) -> None:
+            change(
+                connection,
                 """INSERT INTO tracking_cache (carrier, number, result_json, checked_at)
                    VALUES (?, ?, ?, ?)
                    ON CONFLICT (carrier, number) DO UPDATE SET
                        result_json = excluded.result_json, checked_at = excluded.checked_at""",
-                (result.carrier, result.number, result_to_json(result), checked),
+                values,
             )
-            await self._db.execute(
+            change(
+                connection,
                 """UPDATE shipments
                    SET last_status = ?, last_eta = ?, last_event_at = ?, checked_at = ?
                    WHERE tracking_number = ? AND carrier = ?""",
-                (result.status.value, eta, event_at, checked, result.number, result.carrier),
+                shipment,
             )
+
+        await self._run(work, write=True)
 
     async def cached_tracking(self, carrier: str, number: str) -> CachedTracking | None:
         """The cached result for this carrier and number; None when absent or unreadable."""
         rows = await self._fetch(
             "SELECT result_json, checked_at FROM tracking_cache WHERE carrier = ? AND number = ?",
             (carrier, number),
-            inline=True,
         )
         if not rows:
             return None
         try:
             return CachedTracking(result_from_json(rows[0][0]), parse_utc(rows[0][1]))
-        except ValueError as exc:
+        except SnapshotError as exc:
             log.warning("ignoring the cached tracking of %s %s: %s", carrier, number, exc)
             return None
 
@@ -257,12 +173,12 @@ class CoreStore(StoreBase):
         """Log a new message: True if `sid` is new, False if it was seen before.
 
         The sender is stored masked and the body cut to MAX_BODY characters. An empty `sid`
-        raises ValueError: claiming it would replay another message's reply.
+        raises StoreValueError: claiming it would replay another message's reply.
         """
         values = claim_values(
             sid, channel=channel, sender=sender, body=body, received_at=received_at
         )
-        return await self._change(CLAIM_SQL, values, inline=True) == 1
+        return await self._change(CLAIM_SQL, values) == 1
 
     async def finish_message(
         self, sid: str, *, intent: str, reply: str | None, latency_ms: float
@@ -271,7 +187,6 @@ class CoreStore(StoreBase):
         updated = await self._change(
             "UPDATE messages SET intent = ?, reply = ?, replied = 1, latency_ms = ? WHERE sid = ?",
             (intent, reply, latency_ms, sid),
-            inline=True,
         )
         if updated == 0:
             # Bookkeeping only: the customer has their answer, so this is no reason to fail.
@@ -279,9 +194,7 @@ class CoreStore(StoreBase):
 
     async def message_reply(self, sid: str) -> StoredReply | None:
         """The logged reply for `sid`: None if unknown, unfinished if still being answered."""
-        rows = await self._fetch(
-            "SELECT replied, reply FROM messages WHERE sid = ?", (sid,), inline=True
-        )
+        rows = await self._fetch("SELECT replied, reply FROM messages WHERE sid = ?", (sid,))
         return StoredReply(bool(rows[0][0]), rows[0][1]) if rows else None
 
     async def recent_messages(self, limit: int = 20) -> list[LoggedMessage]:
@@ -314,3 +227,40 @@ class CoreStore(StoreBase):
             "SELECT opted_out FROM opt_outs WHERE phone_key = ?", (phone_key(phone),)
         )
         return bool(rows and rows[0][0])
+
+
+def _upsert(
+    connection: sqlite3.Connection,
+    order_rows: Sequence[Sequence[Any]],
+    shipment_rows: Sequence[Sequence[Any]],
+) -> tuple[int, int]:
+    """Write the rows of `upsert_orders`; (orders created, shipments added)."""
+    orders_before, shipments_before = _counts(connection)
+    change_many(
+        connection,
+        """INSERT INTO orders (number, phone, phone_key, email, postal_code, name, locale,
+               created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+           ON CONFLICT (number) DO UPDATE SET phone = excluded.phone,
+               phone_key = excluded.phone_key, email = excluded.email,
+               postal_code = excluded.postal_code, name = excluded.name,
+               locale = excluded.locale, updated_at = excluded.updated_at""",
+        order_rows,
+    )
+    # A kept shipment learns its ship date when the new import has one.
+    change_many(
+        connection,
+        """INSERT INTO shipments (order_id, carrier, tracking_number, kind, shipped_at)
+           VALUES ((SELECT id FROM orders WHERE number = ?), ?, ?, ?, ?)
+           ON CONFLICT (order_id, carrier, tracking_number, kind) DO UPDATE SET
+               shipped_at = coalesce(excluded.shipped_at, shipped_at)""",
+        shipment_rows,
+    )
+    orders_after, shipments_after = _counts(connection)
+    return orders_after - orders_before, shipments_after - shipments_before
+
+
+def _counts(connection: sqlite3.Connection) -> tuple[int, int]:
+    row = fetch_one(
+        connection, "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM shipments)"
+    )
+    return int(row[0]), int(row[1])

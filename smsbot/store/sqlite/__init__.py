@@ -1,0 +1,19 @@
+"""The SQLite backend: one database file (or `:memory:`), one connection, one worker thread.
+
+`SqliteStore` implements `smsbot.store.api.Store`; open it with `await SqliteStore.open(path)`
+(it migrates, see `migrations`), or through `smsbot.store.open_store(url)`.
+"""
+
+from __future__ import annotations
+
+from smsbot.store.sqlite.conversation import ConversationStore
+from smsbot.store.sqlite.core import CoreStore
+from smsbot.store.sqlite.migrations import MIGRATIONS
+from smsbot.store.sqlite.outbox import OutboxStore
+from smsbot.store.sqlite.watch import WatchStore
+
+__all__ = ["MIGRATIONS", "SqliteStore"]
+
+
+class SqliteStore(WatchStore, OutboxStore, ConversationStore, CoreStore):
+    """The SQLite store: the concern mixins over one `SqliteBase`."""

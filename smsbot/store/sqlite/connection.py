@@ -1,0 +1,194 @@
+"""The SQLite backend's foundation: opening, migrating and closing the database, and running
+a store method's statements as one function on the connection's worker thread.
+
+SQL lives in this package only. Each concern keeps its queries in its own mixin module
+(`core`, `conversation`, `outbox`, `watch`); `SqliteStore` combines them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from smsbot.errors import StoreError
+from smsbot.store.sqlite.migrations import MIGRATIONS
+from smsbot.store.sqlite.worker import Work, Worker
+
+T = TypeVar("T")
+
+
+class SqliteBase:
+    """The database behind one connection, owned by one worker thread.
+
+    Every store method is ONE trip to that thread: its statements run as one plain function
+    `work(connection)` (`_run`), with `write` inside one BEGIN IMMEDIATE ... COMMIT. A trip
+    costs tens of microseconds (more under load), a small statement 5-20 us, so methods on a
+    message's path do all they need in one call. The thread runs one function at a time, so
+    no lock is needed: a transaction begins and ends inside one function.
+    """
+
+    def __init__(self, worker: Worker, where: str) -> None:
+        self._worker = worker
+        self._where = where
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls, path: str | Path, *, migrations: Sequence[Sequence[str]] = MIGRATIONS
+    ) -> Self:
+        """Open (creating it and its directory if needed) and migrate the database at `path`.
+
+        `":memory:"` gives a private in-memory database. Raises StoreError when the database
+        cannot be opened, a migration fails, or the database is newer than `migrations`.
+        """
+        where = str(path)
+        if where != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        worker = Worker(name=f"smsbot-store {Path(where).name}")
+        try:
+            await worker.start(partial(_connect, where))
+            await worker.run(partial(_migrate, migrations, where))
+        except BaseException as exc:
+            await worker.stop()
+            if isinstance(exc, sqlite3.Error):  # e.g. "file is not a database"
+                raise StoreError(f"{where}: cannot open the database: {exc}") from exc
+            raise
+        return cls(worker, where)
+
+    @property
+    def trips(self) -> int:
+        """How many calls went to the worker thread so far (for tests and benchmarks)."""
+        return self._worker.trips
+
+    async def close(self) -> None:
+        """Close the connection once queued calls have run; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            await self._worker.stop()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _run(self, work: Work[T], *, write: bool = False) -> T:
+        """`work(connection)` in one trip to the worker; with `write`, in one IMMEDIATE
+        transaction, rolled back if `work` raises. SQLite errors → StoreError.
+
+        `work` must not touch the event loop. Cancelling the caller does not stop `work`
+        once queued, and never leaves a transaction open: it begins and ends inside `work`.
+        """
+        if self._closed:
+            raise StoreError("the store is closed")
+        try:
+            return await self._worker.run(partial(in_transaction, work) if write else work)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """All rows of one query, in one trip."""
+        return await self._run(partial(fetch_all, sql=sql, params=params))
+
+    async def _change(self, sql: str, params: Sequence[Any]) -> int:
+        """Run one statement (its own transaction, in autocommit); the rows it changed."""
+        return await self._run(partial(change, sql=sql, params=params))
+
+    async def schema_version(self) -> int:
+        """The schema version of the database (`PRAGMA user_version`)."""
+        return int((await self._fetch("PRAGMA user_version", ()))[0][0])
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # isolation_level=None: autocommit; the store issues BEGIN itself, so transactions are
+    # explicit. The worker thread is the only one that uses the connection.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        # Another process (the watcher) may hold the write lock for a moment: wait for it,
+        # on the worker thread.
+        connection.execute("PRAGMA busy_timeout = 5000")
+        connection.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode, and much faster.
+        connection.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _migrate(
+    migrations: Sequence[Sequence[str]], where: str, connection: sqlite3.Connection
+) -> None:
+    """Bring the database to `len(migrations)`: migration i (1-based) is `migrations[i - 1]`,
+    and the database's `user_version` says how many have run."""
+    # Read inside the write transaction, so two processes never run one migration twice.
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        current = int(fetch_one(connection, "PRAGMA user_version")[0])
+        if current > len(migrations):
+            raise StoreError(
+                f"{where}: the database has schema version {current}, newer than this "
+                f"smsbot knows ({len(migrations)}); upgrade smsbot or use another database"
+            )
+        for version in range(current + 1, len(migrations) + 1):
+            for statement in migrations[version - 1]:
+                try:
+                    connection.execute(statement)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"{where}: migration {version} failed: {exc}") from exc
+            # PRAGMA takes no parameters; `version` is an int we computed.
+            connection.execute(f"PRAGMA user_version = {int(version)}")
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+
+
+def in_transaction(work: Work[T], connection: sqlite3.Connection) -> T:
+    """`work` inside BEGIN IMMEDIATE ... COMMIT; ROLLBACK when it raises."""
+    # IMMEDIATE takes the write lock now, so busy_timeout applies here and not halfway
+    # through, when a read lock cannot be upgraded.
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    return result
+
+
+def fetch_all(connection: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """All rows of one query (for `_run` work functions)."""
+    cursor = connection.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def fetch_one(connection: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first row of one query, or None (for `_run` work functions)."""
+    cursor = connection.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def change(connection: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one statement; the rows it changed (for `_run` work functions)."""
+    cursor = connection.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def change_many(connection: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement for each of `rows` (for `_run` work functions)."""
+    connection.executemany(sql, rows).close()

@@ -1,0 +1,106 @@
+"""The SQLite schema as numbered migrations: migration N brings a database to
+`user_version` N.
+
+Append new migrations; never edit or reorder one that has shipped (a database that ran it
+would not run it again). Each migration is a tuple of statements run in one transaction.
+"""
+
+from __future__ import annotations
+
+#: Migration 1: orders, shipments, the tracking cache, the message log and opt-outs (core).
+V1: tuple[str, ...] = (
+    """CREATE TABLE orders (
+        id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, phone TEXT, phone_key TEXT,
+        email TEXT, postal_code TEXT, name TEXT, locale TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    "CREATE INDEX orders_phone_key ON orders (phone_key)",
+    """CREATE TABLE shipments (
+        id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('outbound', 'return')), shipped_at TEXT,
+        last_status TEXT, last_eta TEXT, last_event_at TEXT, checked_at TEXT,
+        UNIQUE (order_id, carrier, tracking_number, kind))""",
+    # Serves orders_for_tracking and the (carrier, number) update in save_tracking.
+    "CREATE INDEX shipments_tracking ON shipments (tracking_number, carrier)",
+    """CREATE TABLE tracking_cache (
+        carrier TEXT NOT NULL, number TEXT NOT NULL, result_json TEXT NOT NULL,
+        checked_at TEXT NOT NULL, PRIMARY KEY (carrier, number))""",
+    """CREATE TABLE messages (
+        sid TEXT PRIMARY KEY, channel TEXT NOT NULL, sender_masked TEXT NOT NULL,
+        body TEXT NOT NULL, intent TEXT, reply TEXT, replied INTEGER NOT NULL DEFAULT 0,
+        latency_ms REAL, received_at TEXT NOT NULL)""",
+    "CREATE INDEX messages_received_at ON messages (received_at)",
+    """CREATE TABLE opt_outs (
+        phone_key TEXT PRIMARY KEY, channel TEXT NOT NULL, opted_out INTEGER NOT NULL,
+        updated_at TEXT NOT NULL)""",
+)
+
+#: Migration 2: conversation state (sessions, verification, rate windows), and the
+#: sender's key on the message log.
+V2: tuple[str, ...] = (
+    """CREATE TABLE sessions (
+        channel TEXT NOT NULL, sender_key TEXT NOT NULL, language TEXT, menu TEXT,
+        pending_order TEXT, last_order TEXT, expires_at TEXT NOT NULL, hint_at TEXT,
+        PRIMARY KEY (channel, sender_key))""",
+    """CREATE TABLE verify_attempts (
+        sender_key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, first_at TEXT NOT NULL,
+        locked_until TEXT)""",
+    """CREATE TABLE verified_orders (
+        sender_key TEXT NOT NULL, order_number TEXT NOT NULL, expires_at TEXT NOT NULL,
+        PRIMARY KEY (sender_key, order_number))""",
+    """CREATE TABLE rate_windows (
+        sender_key TEXT NOT NULL, kind TEXT NOT NULL, started_at TEXT NOT NULL,
+        hits INTEGER NOT NULL, noticed INTEGER NOT NULL, PRIMARY KEY (sender_key, kind))""",
+    # The message log keeps senders masked; escalations need "this sender's last messages".
+    "ALTER TABLE messages ADD COLUMN phone_key TEXT",
+    "CREATE INDEX messages_phone_key ON messages (phone_key, received_at)",
+)
+
+#: Migration 3: the outbox and merchant alerts.
+V3: tuple[str, ...] = (
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+        phone TEXT NOT NULL, phone_key TEXT NOT NULL,
+        channel TEXT NOT NULL CHECK (channel IN ('sms', 'whatsapp')),
+        body TEXT NOT NULL, order_number TEXT,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'deferred', 'sending', 'sent',
+            'delivered', 'undelivered', 'failed', 'suppressed')),
+        defer_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL, lease_until TEXT, attempt_started_at TEXT,
+        sid TEXT UNIQUE, twilio_status TEXT, status_rank INTEGER NOT NULL DEFAULT 0,
+        error_code INTEGER, error_message TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT)""",
+    "CREATE INDEX outbox_due ON outbox (state, not_before)",
+    "CREATE INDEX outbox_recipient ON outbox (phone_key, attempt_started_at)",
+    """CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+        order_number TEXT NOT NULL, carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
+        status TEXT NOT NULL, phone_masked TEXT NOT NULL, detail TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'local')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
+        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)""",
+    "CREATE INDEX alerts_due ON alerts (state, next_attempt_at)",
+)
+
+#: Migration 4: the watcher's memory, beside `shipments` (never altered).
+V4: tuple[str, ...] = (
+    """CREATE TABLE watch_state (
+        shipment_id INTEGER PRIMARY KEY REFERENCES shipments (id) ON DELETE CASCADE,
+        next_check_at TEXT NOT NULL, closed INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+        first_scan_at TEXT, last_scan_at TEXT, updated_at TEXT NOT NULL)""",
+    # "Which shipments are due?" for shipments the watcher has seen before.
+    "CREATE INDEX watch_state_due ON watch_state (closed, next_check_at)",
+    """CREATE TABLE watch_triggers (
+        shipment_id INTEGER NOT NULL REFERENCES shipments (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('scheduled', 'sent', 'absorbed', 'skipped')),
+        due_at TEXT, done_at TEXT,
+        PRIMARY KEY (shipment_id, kind))""",
+    # Deferred triggers (the delivery check-in) that have come due.
+    "CREATE INDEX watch_triggers_due ON watch_triggers (state, due_at)",
+)
+
+#: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
