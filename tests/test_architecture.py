@@ -155,3 +155,70 @@ def test_the_data_table_list_holds_only_what_it_must() -> None:
     for where, reason in DATA_TABLES.items():
         assert (ROOT / where).exists(), f"{where} is gone: remove it from DATA_TABLES"
         assert reason.strip(), f"{where}: say why it is a pure data table"
+
+
+#: The modules every part may use: the adapter SDK, the settings and phone numbers.
+FOUNDATION = {"results", "errors", "transport", "tracking", "config", "phones"}
+
+#: Which parts each part may import besides FOUNDATION (docs/ARCHITECTURE.md draws the same
+#: table). `lookup.detect` is a leaf of pure number formats, so it stands apart from the
+#: gateway. A new part, or a new arrow between parts, is a decision made here on purpose.
+ALLOWED: dict[str, set[str]] = {
+    "results": set(),
+    "errors": {"results"},
+    "transport": {"errors"},
+    "tracking": {"errors", "results", "transport"},
+    "phones": set(),
+    "config": {"errors"},
+    "lookup.detect": set(),
+    "orders": {"lookup.detect"},
+    "store": {"orders"},
+    "view": {"orders", "store"},
+    "wording": {"view", "orders"},
+    "lookup": {"store", "orders", "view", "wording", "lookup.detect"},
+    "channels": {"orders", "lookup.detect"},
+    "dialog": {"channels", "lookup", "orders", "store", "view", "wording"},
+    "watch": {"channels", "lookup", "orders", "store", "view", "wording"},
+    "maintenance": {"store"},
+    "services": {
+        "channels",
+        "dialog",
+        "lookup",
+        "maintenance",
+        "orders",
+        "store",
+        "watch",
+        "smsbot",
+    },
+    "background": {"services"},
+    "web": {"background", "channels", "dialog", "orders", "services", "store", "view", "wording"},
+    "testing": {"lookup"},
+    "scaffold": {"carriers", "lookup", "testing"},
+    "carriers": set(),
+}
+
+
+def part(module: str) -> str:
+    """The part of the architecture a module belongs to (its sub-package, or itself)."""
+    if module == "smsbot.lookup.detect":
+        return "lookup.detect"
+    pieces = module.split(".")
+    if pieces[0] == "carriers":
+        return "carriers"
+    return pieces[1] if len(pieces) > 1 else "smsbot"
+
+
+def test_parts_import_only_the_parts_below_them() -> None:
+    wrong = []
+    for module, targets in import_graph().items():
+        here = part(module)
+        if here in ("cli", "__main__", "smsbot"):
+            continue  # the command line and the package root may use anything
+        if here not in ALLOWED:
+            wrong.append(f"{module}: its part {here!r} has no row in ALLOWED")
+            continue
+        allowed = ALLOWED[here] | {here} | (FOUNDATION if here != "carriers" else set())
+        if here == "carriers":
+            allowed |= {"errors", "tracking"}
+        wrong += [f"{module} -> {target}" for target in targets if part(target) not in allowed]
+    assert not wrong, "imports across the architecture's layers:\n" + "\n".join(sorted(wrong))

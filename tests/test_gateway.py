@@ -12,11 +12,12 @@ import pytest
 
 from smsbot.config import TrackingSettings
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
-from smsbot.lookup.gateway import CarrierGateway, Failed, Failure, Fresh, Postponed
+from smsbot.lookup.gateway import CarrierGateway, Failed, Fresh, Postponed
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Shipment
 from smsbot.store import Store
 from smsbot.tracking import CarrierAdapter, Status, TrackingResult
+from smsbot.view.package import Failure
 from tests.test_lookup import (  # noqa: F401  # `store` is a fixture
     NOW,
     Clock,

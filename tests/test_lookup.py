@@ -14,11 +14,12 @@ import pytest
 
 from smsbot.config import TrackingSettings
 from smsbot.errors import CarrierRateLimited, CarrierUnavailable
-from smsbot.lookup.gateway import CarrierGateway, Failure
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Shipment
 from smsbot.store import Store, open_store
 from smsbot.tracking import CarrierAdapter, Status, TrackingResult
+from smsbot.view.package import Failure
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from smsbot.lookup.gateway import Failure, PackageStatus
 from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
 from smsbot.view.order import LegView, OrderView
+from smsbot.view.package import Failure, PackageStatus
 from smsbot.view.step import NextStep
 
 NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)

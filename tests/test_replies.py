@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from smsbot.lookup.gateway import Failure, PackageStatus
 from smsbot.orders.model import Leg, Shipment
 from smsbot.tracking import (
     DelayReason,
@@ -17,6 +16,7 @@ from smsbot.tracking import (
     TrackingResult,
     carrier_local,
 )
+from smsbot.view.package import Failure, PackageStatus
 from smsbot.view.step import NextStep
 from smsbot.wording import replies
 from smsbot.wording.languages import LANGUAGES

@@ -15,11 +15,12 @@ from click.testing import CliRunner
 from smsbot.cli import main
 from smsbot.config import TrackingSettings
 from smsbot.errors import ConfigError, NoAdapterError
-from smsbot.lookup.gateway import CarrierGateway, Failure
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, carrier_display_name, load_registry
 from smsbot.orders.model import Shipment
 from smsbot.store import open_store
 from smsbot.tracking import Status
+from smsbot.view.package import Failure
 from tests.adapters.aggregator import FakeAggregator
 
 AGGREGATOR = {"module": "tests.adapters.aggregator"}

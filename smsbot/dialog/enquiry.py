@@ -13,11 +13,12 @@ from smsbot.channels.inbound import Kind
 from smsbot.config import Settings
 from smsbot.dialog.access import Access, Gate
 from smsbot.dialog.session import Reply, Turn
-from smsbot.lookup.gateway import CarrierGateway, Failure, PackageStatus
+from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
 from smsbot.store import Store
 from smsbot.view.order import OrderView
+from smsbot.view.package import Failure, PackageStatus
 from smsbot.wording import replies
 
 

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from smsbot.errors import (
@@ -27,6 +26,7 @@ from smsbot.errors import (
 )
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.tracking import TrackingResult
+from smsbot.view.package import Failure
 
 if TYPE_CHECKING:  # annotations only: keeps this module importable on its own
     from smsbot.lookup.registry import Registry
@@ -36,17 +36,6 @@ log = logging.getLogger("smsbot.lookup.gateway")
 
 Clock = Callable[[], datetime]
 Key = tuple[str, str]  # (carrier, tracking number)
-
-
-class Failure(StrEnum):
-    """Why a carrier could not tell us about a parcel right now."""
-
-    TIMEOUT = "timeout"  # no answer inside the carrier's timeout or the reply deadline
-    UNAVAILABLE = "unavailable"  # connection failure or 5xx
-    RATE_LIMITED = "rate_limited"  # 429, or still paused after one
-    AUTH = "auth"  # credentials refused: the merchant must fix the configuration
-    BAD_RESPONSE = "bad_response"  # a payload we could not read
-    NO_ADAPTER = "no_adapter"  # the shipment names a carrier that is not enabled
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from smsbot.errors import NoAdapterError
-from smsbot.lookup.flights import Answer, Failure, Flights, Key, Miss
+from smsbot.lookup.flights import Answer, Flights, Key, Miss
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.lookup.registry import carrier_display_name
 from smsbot.orders.model import Shipment
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
+from smsbot.view.package import Failure, PackageStatus
 
 if TYPE_CHECKING:  # annotations only: keeps this module importable on its own
     from smsbot.config import TrackingSettings
     from smsbot.lookup.registry import Registry
     from smsbot.store import CachedTracking, Store
 
-__all__ = ["CarrierGateway", "Failed", "Failure", "Fresh", "PackageStatus", "Postponed"]
+__all__ = ["CarrierGateway", "Failed", "Fresh", "Postponed"]
 
 log = logging.getLogger("smsbot.lookup.gateway")
 
@@ -41,26 +42,6 @@ Clock = Callable[[], datetime]
 # Time kept back from the reply deadline for the store, the wording and the response itself.
 REPLY_MARGIN_S = 0.3
 NO_ADAPTER_RETRY = timedelta(hours=24)  # a carrier nobody serves: the watcher looks tomorrow
-
-
-@dataclass(frozen=True)
-class PackageStatus:
-    """What we can say about one shipment now.
-
-    `result` is the carrier's answer: fresh, from the cache, or (when `failure` is set) the
-    last known one, `None` if we never had one. `checked_at` is when `result` was fetched.
-    """
-
-    shipment: Shipment
-    display_name: str  # the carrier as replies name it: "UPS"
-    result: TrackingResult | None
-    checked_at: datetime | None
-    failure: Failure | None = None
-
-    @property
-    def stale(self) -> bool:
-        """True when the carrier failed now and `result` is an older answer."""
-        return self.failure is not None and self.result is not None
 
 
 @dataclass(frozen=True)

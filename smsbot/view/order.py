@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from smsbot.lookup.gateway import Failure, PackageStatus
 from smsbot.orders.model import Leg, Order
 from smsbot.tracking import DelayReason, Eta, Event, Problem, Status, TrackingResult
+from smsbot.view.package import Failure, PackageStatus
 from smsbot.view.step import NextStep, next_step
 
 #: Statuses in which a delay reason is told as "Delayed by ..." rather than as the status.

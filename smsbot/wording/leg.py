@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from smsbot.lookup.gateway import Failure
 from smsbot.orders.model import Leg
 from smsbot.tracking import Problem, Status, TrackingResult
 from smsbot.view.order import DELAYABLE, LegView
+from smsbot.view.package import Failure
 from smsbot.wording.calendar import (
     age,
     arrival,

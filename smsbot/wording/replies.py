@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from smsbot.lookup.gateway import PackageStatus
 from smsbot.orders.model import Leg
 from smsbot.view.order import LegView, OrderView
+from smsbot.view.package import PackageStatus
 from smsbot.wording import leg as legs
 from smsbot.wording.calendar import format_day, format_time
 from smsbot.wording.carriers import carrier_display_name
