@@ -137,3 +137,58 @@ async def test_escalation_reaches_a_real_receiver(
     assert headers["authorization"] == "Bearer t0k"
     assert headers["content-type"] == "application/json"
     assert payload["sender"] == OWNER and payload["order"] is None
+
+
+# One hand-off per sender per window (issue 13, item 10)
+
+PENDING = "We've already passed your message to the Acme Outfitters team. They will text you soon."
+
+
+async def test_a_repeated_agent_opens_no_second_ticket(make_settings: SettingsFactory) -> None:
+    settings = make_settings(escalation={"webhook_url": HOOK})
+    received: Received = []
+    async with chatting(settings, transport=receiver(received)) as chat:
+        assert await chat.says("AGENT") == TAKEN
+        for _ in range(5):
+            chat.clock.advance(60)
+            assert await chat.says("agent") == PENDING
+        assert await chat.says("HUMAN", whatsapp=True) == PENDING  # the same customer
+        assert await chat.says("agent", sender=STRANGER) == TAKEN  # someone else: their own
+        chat.clock.advance(settings.escalation.cooldown_s)
+        assert await chat.says("AGENT") == TAKEN  # the window has passed
+    assert len(received) == 3
+    assert settings.escalation.cooldown_s == 4 * 3600
+
+
+async def test_the_window_is_configurable_and_spanish_is_told_too(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings(escalation={"webhook_url": HOOK, "cooldown_s": 600})
+    received: Received = []
+    async with chatting(settings, transport=receiver(received)) as chat:
+        assert (
+            await chat.says("agente")
+            == "Gracias. Una persona de Acme Outfitters te va a escribir pronto."
+        )
+        assert await chat.says("agente") == (
+            "Ya pasamos tu mensaje al equipo de Acme Outfitters. Te van a escribir pronto."
+        )
+        chat.clock.advance(601)
+        await chat.says("agente")
+    assert len(received) == 2
+
+
+async def test_a_failed_hand_off_does_not_count(make_settings: SettingsFactory) -> None:
+    answers = [503, 200]
+    received: Received = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        received.append((dict(request.headers), json.loads(request.content)))
+        return httpx.Response(answers.pop(0))
+
+    settings = make_settings(escalation={"webhook_url": HOOK})
+    async with chatting(settings, transport=httpx.MockTransport(handle)) as chat:
+        assert await chat.says("AGENT") == CONTACT  # the helpdesk was down: nobody has it
+        assert await chat.says("AGENT") == TAKEN  # so asking again goes through
+        assert await chat.says("AGENT") == PENDING
+    assert len(received) == 2

@@ -113,6 +113,9 @@ def test_spanish_and_locale_choice() -> None:
         (Trigger.EXCEPTION, result(Status.RETURNING)),
         (Trigger.STALLED, result(Status.IN_TRANSIT, delay_reason=DelayReason.WEATHER)),
         (Trigger.DELIVERED, result(Status.DELIVERED)),
+        (Trigger.RETURN_SHIPPED, result(Status.IN_TRANSIT)),
+        (Trigger.RETURN_STALLED, result(Status.IN_TRANSIT)),
+        (Trigger.RETURN_RECEIVED, result(Status.DELIVERED)),
     ],
 )
 def test_every_notice_is_gsm7_in_one_segment(
@@ -145,3 +148,57 @@ def test_every_template_is_gsm7() -> None:
         for key, template in table.notices.items():
             assert is_gsm7(template), (language, key)
         assert set(table.notices) == set(LANGUAGES["en"].notices), language
+
+
+# Issue 13, item 15: every proactive text in every language, the credit offer too
+
+OFFERS = Credit(
+    "SORRY10", "10% off your next order", "en", {"es": "10% de descuento en tu siguiente pedido"}
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "ending"),
+    [
+        ("en", "Use SORRY10 for 10% off your next order."),
+        ("es-MX", "Usa SORRY10 para 10% de descuento en tu siguiente pedido."),
+    ],
+)
+def test_the_credit_offer_is_said_in_the_notices_language(language: str, ending: str) -> None:
+    r = result(Status.IN_TRANSIT, events=(scan(40, Status.IN_TRANSIT, "Memphis, TN"),))
+    news = News(Trigger.STALLED, r, "FedEx", last_scan_at=NOW - timedelta(hours=40))
+    assert order_notice("1001", [news], wording(language), OFFERS).endswith(ending)
+
+
+def test_an_offer_only_in_another_language_gives_the_plain_code() -> None:
+    r = result(Status.IN_TRANSIT, events=(scan(40, Status.IN_TRANSIT),))
+    news = News(Trigger.STALLED, r, "FedEx", last_scan_at=NOW - timedelta(hours=40))
+    english_only = Credit("SORRY10", "10% off your next order")
+    spanish = order_notice("1001", [news], wording("es"), english_only)
+    assert spanish.endswith("Usa SORRY10 en tu siguiente pedido.") and "off" not in spanish
+    merchant_in_spanish = Credit("PERDON", "envio gratis", "es")
+    english = order_notice("1001", [news], wording("en"), merchant_in_spanish)
+    assert english.endswith("Use code PERDON on your next order.")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_no_proactive_text_falls_back_to_english(language: str) -> None:
+    """Every notice template exists in every language's own table (none is borrowed)."""
+    table = LANGUAGES[language]
+    english = LANGUAGES["en"].notices
+    missing = [key for key in english if key not in table.notices]
+    assert missing == []
+
+
+def test_returns_merge_with_the_orders_other_news() -> None:
+    received = News(Trigger.RETURN_RECEIVED, result(Status.DELIVERED), "UPS")
+    shipped = News(Trigger.SHIPPED, result(Status.IN_TRANSIT), "FedEx")
+    text = order_notice("1001", [received, shipped], wording())
+    assert text == (
+        "Order 1001 has shipped with FedEx. Text 1001 for updates. "
+        "Also UPS: we received your return."
+    )
+    es = order_notice(
+        "1001", [News(Trigger.RETURN_RECEIVED, result(Status.DELIVERED), "UPS")], wording("es")
+    )
+    assert es == "Pedido 1001: recibimos el paquete que nos devolviste. ¡Gracias!"

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from smsbot.cli import main
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
-from smsbot.store import OutboxMessage, Store, open_store
+from smsbot.store import OutboxMessage, OutboxState, Store, open_store
 from smsbot.watch.outbox import LEASE, MAX_ATTEMPTS, RECHECK_AFTER, RECONCILE_GIVE_UP, Outbox
 from smsbot.watch.quiet import RecipientZones, quiet_until, recipient_zones
 from tests.conftest import PUBLIC_URL, SettingsFactory
@@ -124,6 +124,15 @@ async def claim_at_start(outbox: OutboxUnderTest, key: str) -> bool:
         day=(START - timedelta(hours=12), START + timedelta(hours=12)),
         daily_cap=3,
     )
+
+
+async def created(fake: FakeTwilio) -> None:
+    """Wait until the fake has created a message (its answer may still be held)."""
+    for _ in range(500):
+        if fake.created:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the fake never got the message")
 
 
 async def test_send_records_the_sid(open_outbox: OutboxFactory, fake: FakeTwilio) -> None:
@@ -387,11 +396,7 @@ async def test_killed_mid_post_is_reconciled_not_resent(
     async with open_outbox() as outbox:
         await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
         sending = asyncio.create_task(outbox.send_due())
-        for _ in range(500):
-            if fake.created:
-                break
-            await asyncio.sleep(0.01)
-        assert fake.created, "the fake never got the message"
+        await created(fake)
         sending.cancel()  # the process dies here
         with pytest.raises(asyncio.CancelledError):
             await sending
@@ -526,3 +531,111 @@ async def test_a_timeout_after_sending_is_looked_up_not_resent(
         await store.close()
     assert (settled.state, settled.sid) == ("sent", "SM" + "c" * 32)
     assert len(posted) == 1
+
+
+# Early status callbacks (issue 13, item 8)
+
+
+async def test_a_callback_before_the_post_answers_is_applied_when_the_sid_is_recorded(
+    open_outbox: OutboxFactory, fake: FakeTwilio
+) -> None:
+    fake.hang_next()  # Twilio creates the message; its answer to the POST is slow
+    async with open_outbox() as outbox:
+        await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
+        sending = asyncio.create_task(outbox.send_due())
+        await created(fake)
+        sid = fake.created[0]["sid"]
+        # Twilio's callbacks overtake the POST's answer: the outbox has no SID yet.
+        assert not await outbox.record_status(sid=sid, status="sent", error_code=None, to=None)
+        delivered = await outbox.record_status(
+            sid=sid, status="delivered", error_code=None, to=NEW_YORK
+        )
+        assert not delivered and (await row(outbox, "k")).state == "sending"
+        fake.release()
+        assert await sending == 1
+        settled = await row(outbox, "k")
+    assert (settled.state, settled.sid, settled.twilio_status) == ("delivered", sid, "delivered")
+
+
+async def test_a_callback_before_reconciling_is_applied_with_its_error_code(
+    open_outbox: OutboxFactory, fake: FakeTwilio, clock: Clock
+) -> None:
+    sid = fake.add_message(NEW_YORK, "Hi")  # Twilio has it; our process died before the SID
+    async with open_outbox() as outbox:
+        await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
+        assert await claim_at_start(outbox, "k")
+        await outbox.record_status(sid=sid, status="undelivered", error_code=30003, to=NEW_YORK)
+        await outbox.record_status(sid=sid, status="sent", error_code=None, to=NEW_YORK)
+        clock.advance(seconds=LEASE.total_seconds())
+        assert await outbox.send_due() == 0  # reconciled: found in Twilio's list
+        settled = await row(outbox, "k")
+        # Applied once: a later callback for the SID goes the ordinary way.
+        assert await outbox.record_status(sid=sid, status="sent", error_code=None, to=None)
+        assert (await row(outbox, "k")).state == "undelivered"
+    assert (settled.state, settled.sid, settled.error_code) == ("undelivered", sid, 30003)
+    assert fake.posts() == []
+
+
+async def test_callbacks_for_messages_never_sent_here_are_forgotten_after_a_day(
+    open_outbox: OutboxFactory, fake: FakeTwilio, clock: Clock
+) -> None:
+    stranger = "SM" + "e" * 32
+    async with open_outbox() as outbox:
+        await outbox.record_status(sid=stranger, status="delivered", error_code=None, to=None)
+        clock.advance(hours=25)
+        # Any later callback sweeps the old ones away...
+        await outbox.record_status(sid="SM" + "f" * 32, status="sent", error_code=None, to=None)
+        # ...so a message that gets that SID much later is not touched by it.
+        await outbox.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
+        message = await row(outbox, "k")
+        queued, sent = (OutboxState.QUEUED,), OutboxState.SENT
+        await outbox.store.move_outbox(message.id, queued, clock.now, state=sent, sid=stranger)
+        assert await outbox.store.apply_early_deliveries(stranger, clock.now) is not None
+        assert (await row(outbox, "k")).state == "sent"
+
+
+# Superseded notices (issue 13, item 14)
+
+
+async def test_a_waiting_night_notice_is_dropped_when_a_newer_one_supersedes_it(
+    open_outbox: OutboxFactory, fake: FakeTwilio, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 11, 23, 11, 30, tzinfo=UTC)  # 06:30 in New York: quiet
+    async with open_outbox(watch={"quiet_hours": "21:00-08:00"}) as outbox:
+        ofd = "Order 1001 is out for delivery with UPS today."
+        await outbox.enqueue(to=NEW_YORK, channel="sms", body=ofd, key="watch:1:out_for_delivery")
+        assert await outbox.send_due() == 0
+        assert (await row(outbox, "watch:1:out_for_delivery")).state == "deferred"
+        clock.now = datetime(2024, 11, 23, 12, 5, tzinfo=UTC)  # 07:05: delivered, still quiet
+        delivered = "Order 1001: Delivered by UPS today, 7:00 AM."
+        assert await outbox.enqueue(
+            to=NEW_YORK,
+            channel="sms",
+            body=delivered,
+            key="watch:1:delivered",
+            supersedes=["watch:1:out_for_delivery", "watch:1:shipped", "watch:1:delivered"],
+        )
+        dropped = await row(outbox, "watch:1:out_for_delivery")
+        assert (dropped.state, dropped.defer_reason) == ("suppressed", "superseded")
+        assert dropped.error_message == "superseded by watch:1:delivered"
+        clock.now = datetime(2024, 11, 23, 13, 0, tzinfo=UTC)  # 08:00 in New York
+        assert await outbox.send_due() == 1
+    assert [form["Body"] for form in fake.posts()] == [delivered]
+
+
+async def test_a_notice_already_sent_is_not_touched_by_a_newer_one(
+    open_outbox: OutboxFactory, fake: FakeTwilio
+) -> None:
+    async with open_outbox() as outbox:
+        await outbox.enqueue(to=NEW_YORK, channel="sms", body="Shipped", key="watch:1:shipped")
+        assert await outbox.send_due() == 1
+        await outbox.enqueue(
+            to=NEW_YORK,
+            channel="sms",
+            body="Out",
+            key="watch:1:ofd",
+            supersedes=["watch:1:shipped"],
+        )
+        assert (await row(outbox, "watch:1:shipped")).state == "sent"
+        assert await outbox.send_due() == 1
+    assert [form["Body"] for form in fake.posts()] == ["Shipped", "Out"]

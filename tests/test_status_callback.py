@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from smsbot.channels.twiml import sign
 from smsbot.config import Settings
 from smsbot.store import OutboxMessage, OutboxState, open_store
+from smsbot.watch.outbox import Outbox
 from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, TOKEN
 
 NOW = datetime(2024, 11, 23, 15, 0, tzinfo=UTC)
 PHONE = "+12125550123"
 SID = "SM" + "a" * 32
+SENDER = "+12025550100"
 
 
 async def _prepare(path: str) -> None:
@@ -133,3 +137,32 @@ def test_a_signature_for_another_path_is_refused(client: TestClient, settings: S
     assert post(client, form, signature=sign(TOKEN, PUBLIC_URL + "/sms", form)) == 403
     message, _ = asyncio.run(_read(settings.store.path))
     assert message.state == "sent"
+
+
+def test_a_callback_that_beats_the_sid_is_applied_when_the_outbox_catches_up(
+    client: TestClient, settings: Settings
+) -> None:
+    early = "SM" + "d" * 32
+    # Twilio calls back before the outbox has recorded the SID its POST got back.
+    assert post(client, callback("undelivered", sid=early, error="30005")) == 200
+    assert post(client, callback("sent", sid=early)) == 200
+
+    def twilio(request: httpx.Request) -> httpx.Response:  # the POST's answer, arriving late
+        return httpx.Response(201, json={"sid": early, "status": "queued", "to": PHONE})
+
+    async def send() -> OutboxMessage:
+        store = await open_store(settings.store.path)
+        try:
+            async with httpx.AsyncClient(transport=httpx.MockTransport(twilio)) as http:
+                sending = replace(settings, twilio=replace(settings.twilio, from_number=SENDER))
+                outbox = Outbox(sending, store, http, lambda: NOW)
+                await outbox.enqueue(to=PHONE, channel="sms", body="Hello", key="late")
+                assert await outbox.send_due() == 1
+            message = await store.outbox_message("late")
+            assert message is not None
+            return message
+        finally:
+            await store.close()
+
+    message = asyncio.run(send())
+    assert (message.sid, message.state, message.error_code) == (early, "undelivered", 30005)

@@ -64,10 +64,21 @@ class FakeOutbox(MessageQueue):
     keys: set[str] = field(default_factory=set)
     opted_out: set[str] = field(default_factory=set)
     fail_after: int | None = None  # simulate a crash after this many stored messages
+    broken: set[str] = field(default_factory=set)  # keys the outbox fails to store
+    superseded: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     async def enqueue(
-        self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
+        self,
+        *,
+        to: str,
+        channel: str,
+        body: str,
+        key: str,
+        order_number: str | None = None,
+        supersedes: Sequence[str] = (),
     ) -> bool:
+        if key in self.broken:
+            raise RuntimeError("the outbox is down for this key")
         if channel not in ("sms", "whatsapp") or not re.fullmatch(r"\+[1-9]\d{6,14}", to):
             raise MessageRejected(f"not a channel and E.164 number: {channel} {to!r}")
         if not key or not body.strip():
@@ -75,6 +86,7 @@ class FakeOutbox(MessageQueue):
         if key in self.keys:
             return False
         self.keys.add(key)
+        self.superseded.append((key, tuple(supersedes)))
         if to in self.opted_out:
             return False
         self.sent.append({"to": to, "channel": channel, "body": body, "key": key})
@@ -478,7 +490,7 @@ async def test_pages_of_whole_orders_and_a_pass_cap(rig: Rig) -> None:
     assert max(len(call) for call in rig.ups.calls) <= 10
 
 
-async def test_old_returned_and_unserved_shipments(rig: Rig) -> None:
+async def test_old_and_unserved_shipments_and_returns_asked_too(rig: Rig) -> None:
     old = START - timedelta(days=40)
     await rig.store.upsert_orders(
         [
@@ -488,7 +500,7 @@ async def test_old_returned_and_unserved_shipments(rig: Rig) -> None:
         ]
     )
     summary = await rig.watcher.run_once()
-    assert [number for call in rig.ups.calls for number in call] == [UPS1]
+    assert [number for call in rig.ups.calls for number in call] == [UPS1, "1ZRETURN"]
     assert summary.postponed == 1  # ontrac: no adapter serves it; looked at again tomorrow
 
 

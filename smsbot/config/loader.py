@@ -214,6 +214,7 @@ def _escalation(table: Table, env: Mapping[str, str]) -> EscalationSettings:
     return EscalationSettings(
         webhook_url=table.url("webhook_url"),
         token=table.secret("token", env, "SMSBOT_ESCALATION_TOKEN"),
+        cooldown_s=table.positive("cooldown_s", 4 * 3600.0),
     )
 
 
@@ -266,7 +267,23 @@ def _watch(table: Table, env: Mapping[str, str]) -> WatchSettings:
         proof_carriers=table.strings("proof_carriers", ("ups", "fedex")),
         delivery_checkin=table.get("delivery_checkin", bool, False),
         delivery_checkin_after_h=table.positive("delivery_checkin_after_h", 3.0),
+        credit_offers=_credit_offers(table),
     )
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}\Z")
+
+
+def _credit_offers(table: Table) -> dict[str, str]:
+    """`watch.credit_offers`: the credit's offer per language code ({ es = "..." })."""
+    offers: dict[str, str] = {}
+    for code, text in table.mapping("credit_offers").items():
+        if not _LANGUAGE_CODE.match(code):
+            raise table.error(f"credit_offers.{code}", 'keys are language codes like "es"')
+        if not isinstance(text, str) or not text.strip():
+            raise table.error(f"credit_offers.{code}", f"must be a text, not {text!r}")
+        offers[code] = text.strip()
+    return offers
 
 
 def _routing(table: Table, env: Mapping[str, str]) -> RoutingSettings:

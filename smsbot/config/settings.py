@@ -119,6 +119,7 @@ class BotSettings:
 class EscalationSettings:
     webhook_url: str | None = None  # AGENT/HUMAN: where the JSON escalation is POSTed
     token: Secret | None = None  # sent as "Authorization: Bearer ..." when set
+    cooldown_s: float = 4 * 3600.0  # one hand-off per sender per window; a repeat is told so
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ class WatchSettings:
     proof_carriers: tuple[str, ...] = ("ups", "fedex")  # usually give a photo or signature
     delivery_checkin: bool = False  # ask the customer after a delivery without proof
     delivery_checkin_after_h: float = 3.0
+    # `credit_offer` in other languages than bot.language: language code -> text
+    credit_offers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,13 @@ from smsbot.channels.inbound import Channel, Inbound, Kind
 from smsbot.config import Settings
 from smsbot.dialog.access import Access
 from smsbot.dialog.enquiry import Enquiries
-from smsbot.dialog.escalation import RECENT_MESSAGES, TIMEOUT_S, Escalation, EscalationRequest
+from smsbot.dialog.escalation import (
+    RECENT_MESSAGES,
+    TIMEOUT_S,
+    Escalation,
+    EscalationRequest,
+    Handed,
+)
 from smsbot.dialog.session import Answer, Reply, Turn
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
@@ -60,7 +66,7 @@ class Conversation:
         self._bot = settings.bot
         self._store = store
         self._clock = clock
-        self._escalation = Escalation(settings.escalation, http)
+        self._escalation = Escalation(settings.escalation, http, store)
         self._access = Access(settings.bot, store)
         self._enquiries = Enquiries(settings, store, lookup, registry, self._access)
 
@@ -221,7 +227,10 @@ class Conversation:
             messages=await self._store.sender_messages(turn.key, RECENT_MESSAGES),
         )
         timeout = min(TIMEOUT_S, self._settings.tracking.reply_deadline_s)
-        if await self._escalation.send(request, timeout_s=timeout):
+        handed = await self._escalation.hand_off(turn.key, request, timeout_s=timeout)
+        if handed is Handed.TAKEN:
             return turn.reply(replies.escalated(self._bot.brand, wording), "escalation")
+        if handed is Handed.PENDING:
+            return turn.reply(replies.escalation_pending(self._bot.brand, wording), "escalation")
         text = replies.escalation_unavailable(self._bot.support_contact, wording)
         return turn.reply(text, "escalation")

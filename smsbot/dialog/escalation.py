@@ -1,7 +1,8 @@
 """AGENT / HUMAN: hand a conversation to a person by POSTing it to the merchant's webhook.
 
 The payload carries the customer's full number (the helpdesk must text them back); logs
-never do.
+never do. One hand-off per sender per `escalation.cooldown_s`: a repeated AGENT within it
+opens no new ticket and is told the team has it already (a failed POST does not count).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import httpx
 
 from smsbot.config import EscalationSettings
 from smsbot.phones import mask
-from smsbot.store import SenderMessage
+from smsbot.store import SenderMessage, SequencingStore
 from smsbot.store.times import utc_text
 
 log = logging.getLogger("smsbot.dialog.escalation")
@@ -58,12 +60,40 @@ class EscalationRequest:
         }
 
 
+class Handed(StrEnum):
+    """What became of one request for a person."""
+
+    TAKEN = "taken"  # the helpdesk has it now
+    PENDING = "pending"  # it had it already, within the cooldown: nothing was posted
+    FAILED = "failed"  # no webhook, or it refused or did not answer
+
+
 class Escalation:
     """Posts escalations to `escalation.webhook_url` through the shared HTTP client."""
 
-    def __init__(self, settings: EscalationSettings, http: httpx.AsyncClient | None) -> None:
+    def __init__(
+        self,
+        settings: EscalationSettings,
+        http: httpx.AsyncClient | None,
+        store: SequencingStore,
+    ) -> None:
         self._settings = settings
         self._http = http
+        self._store = store
+
+    async def hand_off(
+        self, key: str, request: EscalationRequest, *, timeout_s: float = TIMEOUT_S
+    ) -> Handed:
+        """`send` once per sender (`key`) per `escalation.cooldown_s`; never raises for the
+        webhook's trouble. The claim is atomic, so two AGENTs at once open one ticket."""
+        last = await self._store.claim_handoff(key, request.at, self._settings.cooldown_s)
+        if last is not None:
+            log.info("%s asked for a person again; handed off already", mask(request.sender))
+            return Handed.PENDING
+        if await self.send(request, timeout_s=timeout_s):
+            return Handed.TAKEN
+        await self._store.release_handoff(key, request.at)  # nobody has it: may try again
+        return Handed.FAILED
 
     @property
     def configured(self) -> bool:

@@ -40,11 +40,13 @@ from smsbot.store.records import (
     WatchedShipment,
     WrongAnswer,
 )
+from smsbot.store.sequencing import EARLY_CALLBACK_TTL_S, SequencingStore
 from smsbot.store.url import open_store
 
 __all__ = [
     "COUNTED",
     "DONE_STATES",
+    "EARLY_CALLBACK_TTL_S",
     "MAX_BODY",
     "WAITING",
     "AlertState",
@@ -60,6 +62,7 @@ __all__ = [
     "OutboxState",
     "OutboxStore",
     "SenderMessage",
+    "SequencingStore",
     "Session",
     "SnapshotError",
     "Store",

@@ -39,6 +39,7 @@ from smsbot.store.records import (
     WatchedShipment,
     WrongAnswer,
 )
+from smsbot.store.sequencing import SequencingStore
 from smsbot.tracking import TrackingResult
 
 
@@ -331,7 +332,7 @@ class OutboxStore(Protocol):
 
 
 class WatchStore(Protocol):
-    """The watcher's memory: when each outbound shipment is next due, and triggers fired."""
+    """The watcher's memory: when each shipment (either leg) is next due, triggers fired."""
 
     async def due_shipments(
         self, now: datetime, cutoff: datetime, *, after_order: int, limit: int
@@ -343,7 +344,7 @@ class WatchStore(Protocol):
     async def shipments_for_tracking(
         self, carriers: Sequence[str], number: str
     ) -> list[WatchedShipment]:
-        """The outbound shipments with tracking `number` at one of `carriers` (for pushes)."""
+        """The shipments (either leg) with tracking `number` at one of `carriers` (pushes)."""
         ...
 
     async def save_checks(self, outcomes: Sequence[CheckOutcome], at: datetime) -> None:
@@ -380,6 +381,7 @@ class Store(
     OptOutStore,
     OutboxStore,
     WatchStore,
+    SequencingStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

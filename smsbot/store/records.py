@@ -192,7 +192,7 @@ class StoredAlert:
 
 @dataclass(frozen=True)
 class WatchedShipment:
-    """One outbound shipment as the watcher sees it, with its order and its fired triggers."""
+    """One watched shipment (an outbound or a return leg) with its order and fired triggers."""
 
     shipment_id: int
     order_id: int
@@ -207,6 +207,7 @@ class WatchedShipment:
     failures: int
     first_scan_at: datetime | None
     fired: frozenset[str]  # trigger kinds recorded as done (sent, absorbed or skipped)
+    is_return: bool = False  # a return leg: the customer sends an item back to the merchant
 
 
 @dataclass(frozen=True)

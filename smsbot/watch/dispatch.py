@@ -3,6 +3,11 @@
 Every trigger is enqueued under an idempotency key (`watch:<shipment id>:<trigger>`) and
 recorded right after, so a restart at any point sends nothing twice (the outbox refuses a
 key it has seen) and loses nothing (an unrecorded trigger is found again on the next check).
+
+Triggers never wait on each other: a customer notice the outbox cannot take does not hold
+back the order's merchant alerts, and a scheduled trigger (the check-in) that fails is
+retried later on its own while the ones due after it go ahead. A new notice drops the
+shipments' older notices still waiting in the outbox (quiet hours): they are stale news.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from enum import StrEnum
 
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
+from smsbot.lookup.pauses import backoff
 from smsbot.store import Store, TriggerState, WatchedShipment
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.summary import PassSummary
 from smsbot.watch.verdicts import Verdict
+from smsbot.wording.languages import code_of
 from smsbot.wording.notices import (
+    CUSTOMER_TRIGGERS,
     PRIORITY,
     Credit,
     News,
@@ -30,6 +38,11 @@ from smsbot.wording.notices import (
 from smsbot.wording.replies import Wording
 
 log = logging.getLogger("smsbot.watch.watcher")
+
+#: Failed attempts at a scheduled trigger before it is given up (about 16 h of back-off).
+TRIGGER_ATTEMPTS = 8
+#: Scheduled triggers handled in one pass at most (the rest wait for the next pass).
+DEFERRED_PER_PASS = 2000
 
 
 class Enqueued(StrEnum):
@@ -63,8 +76,12 @@ class Dispatcher:
         self._alerts = alerts
         self._display_name = display_name
 
-    async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> None:
-        """One order: its customer message (merged), its alerts, then the record of both."""
+    async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> bool:
+        """One order: its customer message (merged), its alerts, then the record of both.
+
+        False when the customer message could not be queued: it is not recorded, so the
+        next check fires it again (the alerts and the check-in go ahead regardless)."""
+        queued = True
         telling = [v for v in verdicts if v.tell is not None]
         if telling:
             # Ties go to the lowest shipment id, so a pass repeated after a crash picks the
@@ -78,13 +95,19 @@ class Dispatcher:
             ]
             body = order_notice(order.order_number, news, self._wording(order, now), self._credit())
             key = f"watch:{order.shipment_id}:{lead.tell}"
-            state = await self._enqueue(order, body, key)
-            if state is None:
+            stale = [
+                f"watch:{v.shipment.shipment_id}:{kind}"
+                for v in telling
+                for kind in CUSTOMER_TRIGGERS
+            ]
+            state = await self._enqueue(order, body, key, supersedes=stale)
+            if state is None:  # nothing recorded: the next check finds the same triggers
                 summary.failures += 1
-                return  # nothing recorded: the next check finds the same triggers again
-            summary.messages += state is Enqueued.QUEUED
-            for v in telling:
-                v.done[str(v.tell)] = recorded(state)
+                queued = False
+            else:
+                summary.messages += state is Enqueued.QUEUED
+                for v in telling:
+                    v.done[str(v.tell)] = recorded(state)
         for verdict in verdicts:
             for kind in verdict.alerts:
                 try:
@@ -106,24 +129,44 @@ class Dispatcher:
         }
         if done or later:
             await self._store.record_triggers(done, now, scheduled=later)
+        return queued
 
     async def deferred(
         self, clock: Callable[[], datetime], page: int, summary: PassSummary
     ) -> None:
-        """Send the scheduled triggers that have come due (the delivery check-in)."""
-        while True:
+        """Send the scheduled triggers that have come due (the delivery check-in).
+
+        Each on its own: one that fails is moved out (5 min, doubling) and, after
+        TRIGGER_ATTEMPTS, given up as skipped; the others are sent meanwhile."""
+        handled = 0
+        while handled < DEFERRED_PER_PASS:
             now = clock()
             due = await self._store.due_triggers(now, limit=page)
             if not due:
                 return
             for shipment, kind in due:
-                state = await self._send_deferred(shipment, kind, now)
+                handled += 1
+                try:
+                    state = await self._send_deferred(shipment, kind, now)
+                except Exception:  # a bad cached result, a wording bug: this trigger only
+                    log.exception("the %s of order %s failed", kind, shipment.order_number)
+                    state = None
                 if state is None:
-                    return  # the outbox failed; the rest waits for the next pass
+                    summary.failures += 1
+                    await self._postpone(shipment, kind, now)
+                    continue
                 summary.messages += state is Enqueued.QUEUED
                 await self._store.record_triggers(
                     {shipment.shipment_id: {kind: recorded(state)}}, now
                 )
+
+    async def _postpone(self, shipment: WatchedShipment, kind: str, now: datetime) -> None:
+        attempts = await self._store.postpone_trigger(shipment.shipment_id, kind, now, backoff)
+        if attempts >= TRIGGER_ATTEMPTS:
+            log.warning("giving up the %s of order %s", kind, shipment.order_number)
+            await self._store.record_triggers(
+                {shipment.shipment_id: {kind: TriggerState.SKIPPED}}, now
+            )
 
     async def _raise(self, verdict: Verdict, kind: Trigger) -> bool:
         shipment, result = verdict.shipment, verdict.result
@@ -154,7 +197,9 @@ class Dispatcher:
         )
         return await self._enqueue(shipment, body, f"watch:{shipment.shipment_id}:{kind}")
 
-    async def _enqueue(self, shipment: WatchedShipment, body: str, key: str) -> Enqueued | None:
+    async def _enqueue(
+        self, shipment: WatchedShipment, body: str, key: str, supersedes: Sequence[str] = ()
+    ) -> Enqueued | None:
         """Queue one notice; None when the outbox failed (try again later)."""
         try:
             queued = await self._outbox.enqueue(
@@ -163,6 +208,7 @@ class Dispatcher:
                 body=body,
                 key=key,
                 order_number=shipment.order_number,
+                supersedes=supersedes,
             )
         except MessageRejected:  # not an E.164 number (its text would show it: not logged)
             log.warning("not texting order %s: the outbox refused its phone", shipment.order_number)
@@ -181,4 +227,6 @@ class Dispatcher:
         return Wording(language, bot.timezone, now, bot.max_segments)
 
     def _credit(self) -> Credit:
-        return Credit(self._watch.credit_code, self._watch.credit_offer)
+        language = code_of(self._settings.bot.language) or "en"
+        offers = self._watch.credit_offers
+        return Credit(self._watch.credit_code, self._watch.credit_offer, language, offers)

@@ -31,7 +31,7 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,7 @@ from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.phones import mask, strip_channel
 from smsbot.store import MAX_BODY, WAITING, OutboxMessage, OutboxState, Store, StoreError
+from smsbot.watch.callbacks import record_status
 from smsbot.watch.quiet import local_day, quiet_until, recipient_zones
 
 log = logging.getLogger("smsbot.watch.outbox")
@@ -71,20 +72,6 @@ RECONCILE_GIVE_UP = timedelta(hours=24)
 POLL_S = 5.0
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}\Z")
-
-#: Twilio's MessageStatus → (our state, rank); a callback never moves a message back in rank.
-CALLBACK_STATES: dict[str, tuple[str, int]] = {
-    "accepted": ("sent", 1),
-    "scheduled": ("sent", 1),
-    "queued": ("sent", 1),
-    "sending": ("sent", 1),
-    "sent": ("sent", 1),
-    "delivered": ("delivered", 2),
-    "undelivered": ("undelivered", 2),
-    "failed": ("failed", 2),
-    "canceled": ("failed", 2),
-    "read": ("delivered", 3),  # WhatsApp: read implies delivered
-}
 
 
 def backoff(attempt: int, rng: random.Random) -> timedelta:
@@ -118,14 +105,23 @@ class Outbox:
         self._queued = asyncio.Event()  # set by enqueue: `run` sends at once, not at its poll
 
     async def enqueue(
-        self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
+        self,
+        *,
+        to: str,
+        channel: str,
+        body: str,
+        key: str,
+        order_number: str | None = None,
+        supersedes: Sequence[str] = (),
     ) -> bool:
         """Queue one message to `to` (E.164) on channel "sms" or "whatsapp".
 
         `key` is an idempotency key ("watch:<shipment id>:shipped"): a key enqueued before is
         never queued again (returns False). Nothing is queued for an opted-out number: the
         message is recorded as suppressed and False returned. Raises `MessageRejected` for a
-        bad channel, number, key or body.
+        bad channel, number, key or body. Messages under the keys in `supersedes` that still
+        wait (quiet hours, the daily cap) are dropped once this one is stored: their news is
+        stale (no "out for delivery" in the morning about a parcel delivered at dawn).
         """
         phone = strip_channel(to)
         if channel not in CHANNELS:
@@ -148,6 +144,10 @@ class Outbox:
             state=OutboxState.SUPPRESSED if opted_out else OutboxState.QUEUED,
             at=self._clock(),
         )
+        if added and supersedes:
+            dropped = await self._store.supersede_outbox(supersedes, by=key, at=self._clock())
+            if dropped:
+                log.info("%s replaces %d waiting message(s) to %s", key, dropped, mask(phone))
         if added and opted_out:
             log.info("not queueing %s to %s: opted out", key, mask(phone))
         if added and not opted_out:
@@ -196,31 +196,10 @@ class Outbox:
     async def record_status(
         self, *, sid: str, status: str, error_code: int | None, to: str | None
     ) -> bool:
-        """Apply one Twilio status callback; True if it was for a message of the outbox.
-
-        Error 21610 records the opt-out of the recipient, even for a message we do not know.
-        """
-        now = self._clock()
-        state, rank = CALLBACK_STATES.get(status, ("", 0))
-        message = None
-        if state:
-            message = await self._store.record_delivery(
-                sid,
-                state=OutboxState(state),
-                twilio_status=status,
-                rank=rank,
-                error_code=error_code,
-                at=now,
-            )
-        else:
-            log.info("ignoring Twilio status %r for %s", status[:40], sid[:40])
-        if error_code == OPTED_OUT:
-            phone = message.phone if message else strip_channel(to or "")
-            channel = message.channel if message else _channel_of(to or "")
-            if _E164.match(phone):
-                await self._store.set_opted_out(phone, channel, True, now)
-                log.info("%s opted out (Twilio error 21610)", mask(phone))
-        return message is not None
+        """Apply one Twilio status callback (`smsbot.watch.callbacks.record_status`)."""
+        return await record_status(
+            self._store, self._clock(), sid=sid, status=status, error_code=error_code, to=to
+        )
 
     async def recent(self, limit: int = 50) -> list[OutboxMessage]:
         """The newest messages of the outbox, newest first (for `smsbot outbox`)."""
@@ -319,10 +298,13 @@ class Outbox:
         return False
 
     async def _mark_sent(self, message: OutboxMessage, sid: str, status: str, at: datetime) -> bool:
-        return await self._store.move_outbox(
+        moved = await self._store.move_outbox(
             message.id, SENDING, at, state=OutboxState.SENT, sid=sid, twilio_status=status,
             status_rank=1, lease_until=None, sent_at=at, error_message=None,
         )  # fmt: skip
+        if moved:  # status callbacks that came before the SID was known
+            await self._store.apply_early_deliveries(sid, at)
+        return moved
 
     async def _reconcile(self, now: datetime) -> None:
         """Settle messages left "sending" past their lease (see the module docstring)."""
@@ -373,10 +355,6 @@ async def _first_of(*events: asyncio.Event, seconds: float) -> None:
     finally:
         for wait in waits:
             wait.cancel()
-
-
-def _channel_of(address: str) -> str:
-    return "whatsapp" if address.strip().lower().startswith("whatsapp:") else "sms"
 
 
 def describe(message: OutboxMessage, zone: ZoneInfo) -> str:

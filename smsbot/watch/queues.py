@@ -7,6 +7,7 @@ is every real object passed where one is expected: the two cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -14,10 +15,18 @@ class MessageQueue(Protocol):
     """The outbox, as the watcher uses it (`smsbot.watch.outbox.Outbox`)."""
 
     async def enqueue(
-        self, *, to: str, channel: str, body: str, key: str, order_number: str | None = None
+        self,
+        *,
+        to: str,
+        channel: str,
+        body: str,
+        key: str,
+        order_number: str | None = None,
+        supersedes: Sequence[str] = (),
     ) -> bool:
         """Queue one message under idempotency `key`; False when `key` was queued before or
-        the number opted out; MessageRejected when `to` is not an E.164 number."""
+        the number opted out; MessageRejected when `to` is not an E.164 number. Messages
+        under `supersedes` that still wait are dropped: this one carries newer news."""
         ...
 
     async def send_due(self) -> int:

@@ -47,6 +47,8 @@ def judge(
         since_first = [e for e in result.events if e.time >= scans[0].time]
         verdict.last_scan_at = since_first[-1].time
     scanned = result.problem is None and (bool(scans) or result.status not in PRE_SCAN)
+    if shipment.is_return:
+        return _judge_return(verdict, scanned, now, watch)
     # A parcel scanned before stays scanned when the carrier briefly forgets it.
     was_scanned = shipment.first_scan_at is not None or Trigger.SHIPPED.value in shipment.fired
     news: list[Trigger] = []
@@ -91,6 +93,31 @@ def judge(
             delivered = result.delivered_at or now
             later = delivered + timedelta(hours=watch.delivery_checkin_after_h)
             verdict.checkin_at = max(later, now)
+    return verdict
+
+
+def _judge_return(verdict: Verdict, scanned: bool, now: datetime, watch: WatchSettings) -> Verdict:
+    """A return leg's news: on its way, stalled, received. No merchant alert (a label the
+    customer has not dropped off yet is theirs to use) and no check-in."""
+    shipment, result = verdict.shipment, verdict.result
+    news: list[Trigger] = []
+    if result.problem is None:
+        if result.status is Status.DELIVERED:
+            news.append(Trigger.RETURN_RECEIVED)
+        elif result.status is Status.IN_TRANSIT and _stalled(verdict.last_scan_at, now, watch):
+            news.append(Trigger.RETURN_STALLED)
+        if scanned:
+            news.append(Trigger.RETURN_SHIPPED)
+    fresh = sorted((t for t in news if t.value not in shipment.fired), key=PRIORITY.index)
+    if fresh:
+        verdict.tell = fresh[0]
+        verdict.done.update((t.value, TriggerState.ABSORBED) for t in fresh[1:])
+    if verdict.tell is Trigger.RETURN_RECEIVED and _old_delivery(result, now):
+        verdict.done[Trigger.RETURN_RECEIVED.value] = TriggerState.SKIPPED
+        verdict.tell = None
+    if verdict.tell is not None and not shipment.phone:
+        verdict.done[verdict.tell.value] = TriggerState.SKIPPED
+        verdict.tell = None
     return verdict
 
 

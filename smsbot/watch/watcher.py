@@ -201,20 +201,25 @@ class Watcher:
     ) -> list[CheckOutcome]:
         """Judge fresh answers, send what they fire order by order; the next checks."""
         by_order: dict[int, list[Verdict]] = defaultdict(list)
-        outcomes = []
         for shipment, result in checked:
             summary.checked += 1
             verdict = judge(shipment, result, now, self._watch)
             by_order[shipment.order_id].append(verdict)
-            outcomes.append(
-                CheckOutcome(
-                    shipment.shipment_id,
-                    next_check(shipment, result.status, now, self._watch),
-                    closed=result.status in FINAL_STATUSES,
-                    first_scan_at=verdict.first_scan_at,
-                    last_scan_at=verdict.last_scan_at,
-                )
-            )
+        outcomes = []
         for verdicts in by_order.values():
-            await self._dispatch.tell(verdicts, now, summary)
+            told = await self._dispatch.tell(verdicts, now, summary)
+            for verdict in verdicts:
+                shipment, status = verdict.shipment, verdict.result.status
+                # A final status whose notice could not be queued stays open, so that the
+                # next check fires it again rather than never.
+                closed = status in FINAL_STATUSES and (told or verdict.tell is None)
+                outcomes.append(
+                    CheckOutcome(
+                        shipment.shipment_id,
+                        next_check(shipment, status, now, self._watch),
+                        closed=closed,
+                        first_scan_at=verdict.first_scan_at,
+                        last_scan_at=verdict.last_scan_at,
+                    )
+                )
         return outcomes

@@ -119,6 +119,8 @@ ENGLISH = Language(
         "latest updates.",
         "escalated": "Thanks! A person from {brand} will text you back soon.",
         "escalation_unavailable": "To reach a person, please contact {contact}.",
+        "escalation_pending": "We've already passed your message to the {brand} team. "
+        "They will text you soon.",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",
@@ -158,6 +160,15 @@ ENGLISH = Language(
         "c_problem": "delivery problem",
         "c_stalled": "no new scan since {day}",
         "c_delivered": "delivered{where}",
+        # return legs (the customer sends an item back)
+        "return_shipped": "Order {order}: Your return is on its way to us with {carrier}. "
+        "We'll text you when it arrives.",
+        "return_stalled": "Order {order}: Your return has had no new scan from {carrier} "
+        "since {day}. We're keeping an eye on it.",
+        "return_received": "Order {order}: We received your return. Thank you!",
+        "c_return_shipped": "your return is on its way",
+        "c_return_stalled": "your return has had no new scan since {day}",
+        "c_return_received": "we received your return",
     },
     statuses={
         Status.PENDING: "No tracking updates yet",

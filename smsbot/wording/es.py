@@ -116,6 +116,8 @@ SPANISH = Language(
         "para ver sus novedades.",
         "escalated": "Gracias. Una persona de {brand} te va a escribir pronto.",
         "escalation_unavailable": "Para hablar con una persona, contacta a {contact}.",
+        "escalation_pending": "Ya pasamos tu mensaje al equipo de {brand}. "
+        "Te van a escribir pronto.",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "
@@ -154,6 +156,14 @@ SPANISH = Language(
         "c_problem": "problema con la entrega",
         "c_stalled": "sin novedades desde el {day}",
         "c_delivered": "entregado{where}",
+        "return_shipped": "Pedido {order}: el paquete que nos devuelves va en camino con "
+        "{carrier}. Te escribimos cuando llegue.",
+        "return_stalled": "Pedido {order}: el paquete que nos devuelves no tiene "
+        "novedades de {carrier} desde el {day}. Lo estamos vigilando.",
+        "return_received": "Pedido {order}: recibimos el paquete que nos devolviste. ¡Gracias!",
+        "c_return_shipped": "el paquete devuelto va en camino",
+        "c_return_stalled": "el paquete devuelto sin novedades desde el {day}",
+        "c_return_received": "recibimos el paquete devuelto",
     },
     statuses={  # lower case: Spanish phrases always follow a colon
         Status.PENDING: "sin datos de seguimiento por ahora",

@@ -7,8 +7,8 @@ packages follow in a short "Also" each.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -21,6 +21,7 @@ from smsbot.wording.languages import code_of
 from smsbot.wording.segments import segment_count, to_gsm7, truncate
 
 __all__ = [
+    "CUSTOMER_TRIGGERS",
     "EXCEPTION_STATUSES",
     "PRIORITY",
     "Credit",
@@ -50,6 +51,10 @@ class Trigger(StrEnum):
     CHECKIN = "checkin"  # deferred: "is it really there?" after a delivery without proof
     LABEL_NOT_SCANNED = "label_not_scanned"  # merchant alert
     NO_PROOF = "delivered_without_proof"  # merchant alert
+    # A return leg (the customer sends an item back): its own news, never an outbound one.
+    RETURN_SHIPPED = "return_shipped"  # the carrier's first scan of the return
+    RETURN_STALLED = "return_stalled"  # no new scan of the return for watch.stall_after_h
+    RETURN_RECEIVED = "return_received"  # delivered back to the merchant
 
 
 #: Customer triggers, most important first: a message for several leads with the first.
@@ -60,7 +65,14 @@ PRIORITY: tuple[Trigger, ...] = (
     Trigger.DELIVERED,
     Trigger.OUT_FOR_DELIVERY,
     Trigger.SHIPPED,
+    Trigger.RETURN_STALLED,
+    Trigger.RETURN_RECEIVED,
+    Trigger.RETURN_SHIPPED,
 )
+
+#: The triggers that text the customer, scheduled ones included: one of them, still waiting
+#: in the outbox, is superseded by a newer notice about the same shipment.
+CUSTOMER_TRIGGERS: tuple[Trigger, ...] = (*PRIORITY, Trigger.CHECKIN)
 
 #: Statuses told as an exception: bad news the customer should hear from us first.
 EXCEPTION_STATUSES = frozenset({Status.EXCEPTION, Status.DELIVERY_ATTEMPTED, Status.RETURNING})
@@ -82,10 +94,25 @@ class News:
 
 @dataclass(frozen=True)
 class Credit:
-    """The stalled apology's credit (`watch.credit_code`, `watch.credit_offer`)."""
+    """The stalled apology's credit (`watch.credit_code`, `watch.credit_offer`, and
+    `watch.credit_offers` for the offer in other languages).
+
+    `offer` is written in `language`; `offers` holds it in other languages (code -> text).
+    A notice in a language with no offer of its own says the plain code, never another
+    language's offer.
+    """
 
     code: str | None = None
     offer: str = ""
+    language: str = "en"
+    offers: Mapping[str, str] = field(default_factory=dict)
+
+    def offer_in(self, language: str) -> str:
+        """The offer in `language` ("es", "es-MX"), or "" when there is none in it."""
+        code = code_of(language)
+        if code is None:
+            return ""
+        return self.offers.get(code) or (self.offer if code == code_of(self.language) else "")
 
 
 def language_of(locale: str | None, default: str) -> str:
@@ -138,6 +165,14 @@ def _full(news: News, order: str, w: Wording, credit: Credit, place: str | None)
                 reason=tell(w, "stall_reason", reason=reason) if reason else "",
                 credit=_credit(credit, w),
             )
+        case Trigger.RETURN_SHIPPED:
+            return tell(w, "return_shipped", order=order, carrier=carrier)
+        case Trigger.RETURN_STALLED:
+            seen = news.last_scan_at or (r.last_event.time if r.last_event else w.now)
+            day = format_day(local_day(seen, w), w)
+            return tell(w, "return_stalled", order=order, carrier=carrier, day=day)
+        case Trigger.RETURN_RECEIVED:
+            return tell(w, "return_received", order=order, carrier=carrier)
         case _:  # Trigger.DELIVERED: `News` holds customer triggers only
             where = tell(w, "where", place=place) if place else ""
             when = say(w, "today")
@@ -168,8 +203,9 @@ def _credit(credit: Credit, w: Wording) -> str:
     if not credit.code:
         return ""
     code = to_gsm7(credit.code)
-    if credit.offer:
-        return tell(w, "credit", code=code, offer=to_gsm7(credit.offer))
+    offer = credit.offer_in(w.table.code)
+    if offer:
+        return tell(w, "credit", code=code, offer=to_gsm7(offer))
     return tell(w, "credit_plain", code=code)
 
 
@@ -190,6 +226,13 @@ def _compact(news: News, w: Wording) -> str:
         case Trigger.STALLED:
             seen = news.last_scan_at or (r.last_event.time if r.last_event else w.now)
             return tell(w, "c_stalled", day=format_day(local_day(seen, w), w))
+        case Trigger.RETURN_SHIPPED:
+            return tell(w, "c_return_shipped")
+        case Trigger.RETURN_STALLED:
+            seen = news.last_scan_at or (r.last_event.time if r.last_event else w.now)
+            return tell(w, "c_return_stalled", day=format_day(local_day(seen, w), w))
+        case Trigger.RETURN_RECEIVED:
+            return tell(w, "c_return_received")
         case _:
             place = clean(r.delivery_location)
             return tell(w, "c_delivered", where=tell(w, "where", place=place) if place else "")

@@ -235,6 +235,11 @@ def escalated(brand: str, w: Wording) -> str:
     return say(w, "escalated", brand=to_gsm7(brand))
 
 
+def escalation_pending(brand: str, w: Wording) -> str:
+    """AGENT again within `escalation.cooldown_s`: the team has it already."""
+    return say(w, "escalation_pending", brand=to_gsm7(brand))
+
+
 def escalation_unavailable(support_contact: str, w: Wording) -> str:
     """AGENT without a working escalation webhook: how to reach a person."""
     return say(w, "escalation_unavailable", contact=to_gsm7(support_contact))

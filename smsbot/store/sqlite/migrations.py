@@ -102,5 +102,20 @@ V4: tuple[str, ...] = (
     "CREATE INDEX watch_triggers_due ON watch_triggers (state, due_at)",
 )
 
+#: Migration 5: events out of order (issue 13): status callbacks that came before their
+#: message's SID, retries of scheduled triggers, and the last hand-off to a person per sender.
+V5: tuple[str, ...] = (
+    """CREATE TABLE early_callbacks (
+        id INTEGER PRIMARY KEY, sid TEXT NOT NULL, state TEXT NOT NULL,
+        twilio_status TEXT NOT NULL, rank INTEGER NOT NULL, error_code INTEGER,
+        received_at TEXT NOT NULL)""",
+    "CREATE INDEX early_callbacks_sid ON early_callbacks (sid)",
+    "CREATE INDEX early_callbacks_received ON early_callbacks (received_at)",
+    "ALTER TABLE watch_triggers ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE handoffs (
+        sender_key TEXT PRIMARY KEY, handed_at TEXT NOT NULL)""",
+    "CREATE INDEX handoffs_handed_at ON handoffs (handed_at)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)

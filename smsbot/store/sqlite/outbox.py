@@ -42,6 +42,14 @@ _ALERT_COLUMNS = """id, key, kind, order_number, carrier, tracking_number, statu
     delivered_at"""
 
 
+#: A status callback (state, status, rank, error code, at, sid): it moves a sent message
+#: on, never back in rank; an error code once known is kept.
+DELIVERY_UPDATE = """UPDATE outbox SET state = ?1, twilio_status = ?2, status_rank = ?3,
+        error_code = coalesce(?4, error_code), updated_at = ?5
+    WHERE sid = ?6 AND status_rank <= ?3
+    AND state IN ('sent', 'delivered', 'undelivered', 'failed')"""
+
+
 def _outbox_row(row: Any) -> OutboxMessage:
     (id_, key, phone, channel, body, order_number, state, reason, attempts, not_before,
      lease, started, sid, status, code, message, created, sent) = row  # fmt: skip
@@ -204,14 +212,7 @@ class OutboxStore(SqliteBase):
         values = (_outbox_state(state), twilio_status, rank, error_code, utc_text(at, "at"), sid)
 
         def work(connection: sqlite3.Connection) -> list[Any]:
-            change(
-                connection,
-                """UPDATE outbox SET state = ?1, twilio_status = ?2, status_rank = ?3,
-                       error_code = coalesce(?4, error_code), updated_at = ?5
-                   WHERE sid = ?6 AND status_rank <= ?3
-                   AND state IN ('sent', 'delivered', 'undelivered', 'failed')""",
-                values,
-            )
+            change(connection, DELIVERY_UPDATE, values)
             return fetch_all(
                 connection,
                 f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sid = ?",  # noqa: S608

@@ -24,12 +24,13 @@ from smsbot.store.sqlite.connection import SqliteBase, change_many, fetch_all
 from smsbot.store.times import parse_utc, time_or_none, utc_text
 
 _COLUMNS = """s.id, o.id, o.number, o.phone, o.locale, o.created_at, s.carrier,
-    s.tracking_number, s.shipped_at, s.last_status, coalesce(w.failures, 0), w.first_scan_at"""
+    s.tracking_number, s.shipped_at, s.last_status, coalesce(w.failures, 0), w.first_scan_at,
+    s.kind"""
 _FROM = """FROM shipments AS s JOIN orders AS o ON o.id = s.order_id
     LEFT JOIN watch_state AS w ON w.shipment_id = s.id"""
-# Open (never checked, or not closed and due), outbound, and young enough.
+# Open (never checked, or not closed and due) and young enough; outbound and return legs.
 _DUE = f"""{_FROM}
-    WHERE s.kind = 'outbound' AND coalesce(s.shipped_at, o.created_at) >= ?1
+    WHERE coalesce(s.shipped_at, o.created_at) >= ?1
       AND (w.shipment_id IS NULL OR (w.closed = 0 AND w.next_check_at <= ?2))"""
 
 
@@ -69,13 +70,13 @@ class WatchStore(SqliteBase):
     async def shipments_for_tracking(
         self, carriers: Sequence[str], number: str
     ) -> list[WatchedShipment]:
-        """The outbound shipments with tracking `number` at one of `carriers` (for pushes)."""
+        """The shipments (either leg) with tracking `number` at one of `carriers` (pushes)."""
         if not carriers:
             return []
         marks = ", ".join("?" for _ in carriers)
         sql = (
-            f"SELECT {_COLUMNS} {_FROM} WHERE s.kind = 'outbound' "
-            f"AND s.tracking_number = ? AND s.carrier IN ({marks}) ORDER BY s.order_id, s.id"
+            f"SELECT {_COLUMNS} {_FROM} WHERE s.tracking_number = ? "
+            f"AND s.carrier IN ({marks}) ORDER BY s.order_id, s.id"
         )
         return await self._run(
             lambda connection: _with_fired(
@@ -231,6 +232,7 @@ def _with_fired(connection: sqlite3.Connection, rows: Sequence[Any]) -> list[Wat
             failures,
             time_or_none(first_scan),
             frozenset(fired.get(shipment_id, ())),
+            kind == "return",
         )
         for (
             shipment_id,
@@ -245,5 +247,6 @@ def _with_fired(connection: sqlite3.Connection, rows: Sequence[Any]) -> list[Wat
             status,
             failures,
             first_scan,
+            kind,
         ) in rows
     ]
