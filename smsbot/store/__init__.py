@@ -16,7 +16,6 @@ from smsbot.store.api import (
     OutboxStore,
     Store,
     TrackingCacheStore,
-    WatchStore,
 )
 from smsbot.store.keys import phone_key, sender_key
 from smsbot.store.records import (
@@ -42,6 +41,7 @@ from smsbot.store.records import (
 )
 from smsbot.store.sequencing import EARLY_CALLBACK_TTL_S, SequencingStore
 from smsbot.store.url import open_store
+from smsbot.store.watch import WatchStore
 
 __all__ = [
     "COUNTED",
