@@ -41,10 +41,8 @@ def _warnings(caplog: pytest.LogCaptureFixture, carrier: str) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if (record.levelno == logging.WARNING
-        and record.getMessage().startswith(f"{carrier} "))
-        or (record.levelno == logging.WARNING
-        and record.getMessage().startswith(f"{carrier}:"))
+        if (record.levelno == logging.WARNING and record.getMessage().startswith(f"{carrier} "))
+        or (record.levelno == logging.WARNING and record.getMessage().startswith(f"{carrier}:"))
     ]
 
 
