@@ -3,7 +3,8 @@
 
 Every field gets what real traffic and attackers send: XML-illegal characters (U+FFFE,
 U+FFFF, C0 controls; lone surrogates where the encoding can carry them, i.e. in JSON),
-huge integers, non-ASCII digits (superscript, Arabic-Indic, full-width), bidi and zero-width characters, markup.
+huge integers, non-ASCII digits (superscript, Arabic-Indic, full-width), bidi and
+zero-width characters, markup.
 The promises checked on every request: never a 5xx, no ERROR log record and no answer with
 the error intent (`no_error_path`), and for /sms a well-formed TwiML document, always.
 Bounded for CI: a few hundred examples, seconds each file.
