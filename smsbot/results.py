@@ -7,7 +7,8 @@ name `TrackingResult` without a cycle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
@@ -130,3 +131,51 @@ class TrackingResult:
     def not_found(cls, carrier: str, number: str, text: str = "") -> TrackingResult:
         """The carrier has no record of `number` (yet)."""
         return cls(carrier, number, Status.PENDING, status_text=text, problem=Problem.NOT_FOUND)
+
+
+#: What XML 1.0 cannot carry (C0 controls but tab/LF/CR, lone surrogates, U+FFFE, U+FFFF),
+#: plus DEL and the C1 controls, which it can but which no carrier means to send.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _UNSAFE.sub("", text)
+
+
+def _clean_optional(text: str | None) -> str | None:
+    return None if text is None else _clean(text)
+
+
+def sanitized(result: TrackingResult) -> TrackingResult:
+    """`result` with every carrier string made safe to show, log and put in XML.
+
+    Removes the characters XML 1.0 cannot carry (a DHL description holding U+FFFF made a
+    reply no XML parser reads, so the customer got nothing), and DEL/C1 controls. The
+    lookup layer applies it to everything an adapter returns or a push carries; an adapter
+    need not call it. The same object comes back when there was nothing to remove.
+    """
+    texts = [result.carrier, result.number, result.status_text, result.status_code]
+    texts += [result.delivery_location or "", result.service_carrier or ""]
+    for event in result.events:
+        texts += [event.description, event.code, event.location or ""]
+    if not any(_UNSAFE.search(text) for text in texts):
+        return result
+    events = tuple(
+        replace(
+            event,
+            description=_clean(event.description),
+            code=_clean(event.code),
+            location=_clean_optional(event.location),
+        )
+        for event in result.events
+    )
+    return replace(
+        result,
+        carrier=_clean(result.carrier),
+        number=_clean(result.number),
+        status_text=_clean(result.status_text),
+        status_code=_clean(result.status_code),
+        events=events,
+        delivery_location=_clean_optional(result.delivery_location),
+        service_carrier=_clean_optional(result.service_carrier),
+    )

@@ -32,6 +32,7 @@ from smsbot.results import (
     Status,
     TrackingResult,
     carrier_local,
+    sanitized,
 )
 from smsbot.transport import (
     RequestBudget,
@@ -74,6 +75,7 @@ __all__ = [
     "parse_timestamp",
     "rate_limit_wait",
     "read_json",
+    "sanitized",
     "send",
     "track_each",
 ]

@@ -47,6 +47,7 @@ TRACKING = {
     "parse_timestamp",
     "rate_limit_wait",
     "read_json",
+    "sanitized",
     "send",
     "track_each",
 }

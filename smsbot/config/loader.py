@@ -52,7 +52,45 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"is not valid TOML ({exc})", source=source) from exc
-    return settings_from_mapping(data, source=source, environ=env)
+    settings = settings_from_mapping(data, source=source, environ=env)
+    _check_store_file(settings.store, data, source)
+    return settings
+
+
+def _check_store_file(store: StoreSettings, data: Mapping[str, Any], source: str) -> None:
+    """The SQLite file of a configuration being run can be created (or opened) where it is
+    configured; else the one-line error naming the key, not a traceback at start.
+
+    Only files are checked here (`settings_from_mapping` reads no disk): a running service
+    may still fail later (a read-only mount), which the store reports as a `StoreError`.
+    """
+    if not store.url.startswith("sqlite:") or store.path in ("", ":memory:"):
+        return
+    section = data.get("store")
+    key = "store.url" if isinstance(section, Mapping) and "url" in section else "store.path"
+    problem = _uncreatable(Path(store.path))
+    if problem is not None:
+        raise ConfigError(f"{store.path}: {problem}", source=source, key=key)
+
+
+def _uncreatable(path: Path) -> str | None:
+    """Why the database file `path` cannot be opened or created, or None."""
+    if path.exists():
+        if path.is_dir():
+            return "is a directory; name a file, like data/smsbot.db"
+        if not os.access(path, os.R_OK | os.W_OK):
+            return "cannot be read and written by this user"
+        return None
+    folder = path.parent
+    while not folder.exists():  # the nearest existing folder decides what can be created
+        if folder.is_symlink():
+            return f"cannot be created: {folder} is a broken link"
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"cannot be created: {folder} is a file, not a directory"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot be created: no permission to write in {folder}"
+    return None
 
 
 def settings_from_mapping(
@@ -189,24 +227,23 @@ def _bot(table: Table, env: Mapping[str, str]) -> BotSettings:
         verify=verify,
         max_segments=segments,
         max_verify_attempts=table.count("max_verify_attempts", 3, high=100),
-        lockout_s=table.positive("lockout_s", 3600.0),
-        verified_ttl_s=table.positive("verified_ttl_s", 30 * 86400.0),
-        session_ttl_s=table.positive("session_ttl_s", 1800.0),
-        hint_window_s=table.positive("hint_window_s", 86400.0),
+        lockout_s=table.positive("lockout_s", 3600.0, high=30 * DAY_S),
+        verified_ttl_s=table.positive("verified_ttl_s", 30 * 86400.0, high=366 * DAY_S),
+        session_ttl_s=table.positive("session_ttl_s", 1800.0, high=30 * DAY_S),
+        hint_window_s=table.positive("hint_window_s", 86400.0, high=366 * DAY_S),
         max_messages_per_minute=table.count("max_messages_per_minute", 6),
         max_lookups_per_hour=table.count("max_lookups_per_hour", 20),
     )
 
 
 def _tracking(table: Table, env: Mapping[str, str]) -> TrackingSettings:
-    deadline = table.positive("reply_deadline_s", 5.0)
-    if deadline > 14:
-        raise table.error("reply_deadline_s", "must stay under Twilio's 15 s webhook timeout")
+    # At most 14 s: Twilio gives up on a webhook after 15 s.
+    deadline = table.positive("reply_deadline_s", 5.0, high=14.0)
     return TrackingSettings(
         reply_deadline_s=deadline,
-        carrier_timeout_s=table.positive("carrier_timeout_s", min(4.0, deadline)),
-        cache_ttl_s=table.positive("cache_ttl_s", 600.0),
-        delivered_cache_ttl_s=table.positive("delivered_cache_ttl_s", 86400.0),
+        carrier_timeout_s=table.positive("carrier_timeout_s", min(4.0, deadline), high=120.0),
+        cache_ttl_s=table.positive("cache_ttl_s", 600.0, high=30 * DAY_S),
+        delivered_cache_ttl_s=table.positive("delivered_cache_ttl_s", 86400.0, high=366 * DAY_S),
     )
 
 
@@ -214,7 +251,7 @@ def _escalation(table: Table, env: Mapping[str, str]) -> EscalationSettings:
     return EscalationSettings(
         webhook_url=table.url("webhook_url"),
         token=table.secret("token", env, "SMSBOT_ESCALATION_TOKEN"),
-        cooldown_s=table.positive("cooldown_s", 4 * 3600.0),
+        cooldown_s=table.positive("cooldown_s", 4 * 3600.0, high=30 * DAY_S),
     )
 
 
@@ -224,6 +261,11 @@ def _alerts(table: Table, env: Mapping[str, str]) -> AlertsSettings:
         token=table.secret("token", env, "SMSBOT_ALERTS_TOKEN"),
     )
 
+
+#: The upper bounds of durations, in the unit of each key: past them a setting is a typo
+#: (or `inf`), and a datetime computed from it would overflow.
+DAY_S = 86400.0
+MAX_REFRESH_MINUTES = 7 * 24 * 60
 
 _CLOCK_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)\Z")
 
@@ -250,23 +292,30 @@ def _watch(table: Table, env: Mapping[str, str]) -> WatchSettings:
                 f"refresh_minutes.{status}",
                 f"unknown status (one of {', '.join(DEFAULT_REFRESH_MINUTES)})",
             )
-        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
-            raise table.error(f"refresh_minutes.{status}", f"must be minutes > 0, not {minutes!r}")
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int | float)
+            or not 0 < minutes <= MAX_REFRESH_MINUTES  # False for nan; inf is past the bound
+        ):
+            raise table.error(
+                f"refresh_minutes.{status}",
+                f"must be minutes between 0 and {MAX_REFRESH_MINUTES} (above 0), not {minutes!r}",
+            )
         refresh[status] = float(minutes)
     return WatchSettings(
         enabled=table.get("enabled", bool, False),
-        max_age_days=table.positive("max_age_days", 30.0),
-        poll_interval_s=table.positive("poll_interval_s", 60.0),
+        max_age_days=table.positive("max_age_days", 30.0, high=3660.0),
+        poll_interval_s=table.positive("poll_interval_s", 60.0, high=DAY_S),
         refresh_minutes=refresh,
-        label_scan_alert_h=table.positive("label_scan_alert_h", 48.0),
-        stall_after_h=table.positive("stall_after_h", 36.0),
+        label_scan_alert_h=table.positive("label_scan_alert_h", 48.0, high=90 * 24.0),
+        stall_after_h=table.positive("stall_after_h", 36.0, high=90 * 24.0),
         quiet_hours=_quiet_hours(table),
         max_messages_per_day=table.count("max_messages_per_day", 3, high=100),
         credit_code=table.optional_str("credit_code"),
         credit_offer=table.get("credit_offer", str, ""),
         proof_carriers=table.strings("proof_carriers", ("ups", "fedex")),
         delivery_checkin=table.get("delivery_checkin", bool, False),
-        delivery_checkin_after_h=table.positive("delivery_checkin_after_h", 3.0),
+        delivery_checkin_after_h=table.positive("delivery_checkin_after_h", 3.0, high=30 * 24.0),
         credit_offers=_credit_offers(table),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -41,10 +42,14 @@ class Table:
             raise self.error(key, f"must be a string, not {value!r}")
         return value or None
 
-    def positive(self, key: str, default: float) -> float:
+    def positive(self, key: str, default: float, *, high: float) -> float:
+        """A number in (0, `high`]. TOML reads `nan` and `inf` as floats: both are refused
+        here, as is anything past `high` (a TTL of 1e300 s overflows every datetime)."""
         value = self.get(key, float, default)
-        if value <= 0:
-            raise self.error(key, f"must be greater than 0, not {value!r}")
+        if not math.isfinite(value) or not 0 < value <= high:
+            raise self.error(
+                key, f"must be a number between 0 and {high:g} (above 0), not {value!r}"
+            )
         return value
 
     def count(self, key: str, default: int, *, low: int = 1, high: int = 1_000_000) -> int:

@@ -30,6 +30,7 @@ from smsbot.dialog.escalation import (
     EscalationRequest,
     Handed,
 )
+from smsbot.dialog.privacy import for_the_log
 from smsbot.dialog.session import Answer, Reply, Turn
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
@@ -94,7 +95,7 @@ class Conversation:
             )
             answer = Answer(replies.unavailable(wording), "error")
         if message.message_sid:
-            await self._finish(message.message_sid, answer, started)
+            await self._finish(message.message_sid, for_the_log(message, answer), started)
         log.info(
             "%s %s from %s: %s in %.0f ms",
             message.channel.value,

@@ -3,11 +3,16 @@
 The payload carries the customer's full number (the helpdesk must text them back); logs
 never do. One hand-off per sender per `escalation.cooldown_s`: a repeated AGENT within it
 opens no new ticket and is told the team has it already (a failed POST does not count).
+never do. `messages[].body` (and `reply`, which quotes the customer) are the customer's
+words verbatim: untrusted text, which a receiver must escape for wherever it shows them
+(HTML, a spreadsheet: `=HYPERLINK(...)`, a chat). The payload's `text` line is smsbot's
+own rendering for Slack or Mattermost incoming webhooks: escaped, one line, number masked.
 """
 
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +32,8 @@ log = logging.getLogger("smsbot.dialog.escalation")
 TIMEOUT_S = 3.0
 #: How many of the sender's latest messages the payload carries.
 RECENT_MESSAGES = 5
+#: How much of each message the `text` line quotes (the JSON fields carry all of it).
+QUOTED_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,33 @@ class EscalationRequest:
                 {"at": utc_text(m.received_at, "received_at"), "body": m.body, "reply": m.reply}
                 for m in self.messages
             ],
+            "text": self.text(),
         }
+
+    def text(self) -> str:
+        """One line for a chat webhook: who (masked), which order, what they said (escaped)."""
+        about = f"order {chat_safe(self.order)}" if self.order else "no order yet"
+        said = " | ".join(f"\u201c{chat_safe(m.body)}\u201d" for m in self.messages)
+        return (
+            f"smsbot: {mask(self.sender)} ({self.channel}) asks for a person, {about}"
+            f"{' (verified)' if self.verified else ''}. Last messages: {said or '-'}"
+        )
+
+
+def chat_safe(text: str, limit: int = QUOTED_CHARS) -> str:
+    """Customer text made safe to show in a chat message: one line, no control or format
+    characters (ANSI escapes, bidi overrides), `&`, `<`, `>` escaped the way Slack and
+    Mattermost read them (no `<!channel>`, no `<url|label>` link), cut at `limit`."""
+    shown = []
+    for ch in text[:limit]:
+        if ch in "\r\n\t":
+            shown.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            shown.append(f"\\u{ord(ch):04x}")
+        else:
+            shown.append(ch)
+    line = "".join(shown).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return line + ("\u2026" if len(text) > limit else "")
 
 
 class Handed(StrEnum):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from smsbot.errors import NoAdapterError
 from smsbot.lookup.flights import Answer, Flights, Key, Miss
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.lookup.registry import carrier_display_name
+from smsbot.lookup.repeats import RepeatedWarnings
 from smsbot.orders.model import Shipment
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
 from smsbot.view.package import Failure, PackageStatus
@@ -92,6 +94,10 @@ class CarrierGateway:
         self._pauses = CarrierPauses(clock)
         self._flights = Flights(registry, store, clock, self._pauses)
         self._unserved: set[str] = set()
+        # A carrier that is down warns once per interval, not once per text (`repeats`).
+        self._repeats = RepeatedWarnings(lambda: clock().timestamp())
+        self._repeats.install()
+        weakref.finalize(self, self._repeats.remove)  # a gateway never closed (tests)
 
     @property
     def in_flight(self) -> int:
@@ -207,6 +213,7 @@ class CarrierGateway:
     async def close(self) -> None:
         """Cancel the carrier calls still running and wait for them; idempotent."""
         await self._flights.close()
+        self._repeats.remove()
 
     def _paused(self, carrier: str) -> Postponed | None:
         """Why and until when the watcher must not ask `carrier` now, if it must not."""

@@ -28,6 +28,7 @@ from smsbot.tracking import (
     CarrierConfig,
     TrackingResult,
     batch_size_of,
+    sanitized,
 )
 from smsbot.wording.carriers import carrier_display_name as carrier_display_name
 
@@ -93,14 +94,14 @@ class Registry:
         if route is None:
             raise NoAdapterError(carrier)
         if route.via is None:
-            return await route.adapter.track(numbers)
+            return _sanitized(await route.adapter.track(numbers))
         aggregator: AggregatorAdapter = route.adapter  # type: ignore[assignment]  # checked at load
         results = await aggregator.track_for(carrier, numbers)
         return {
             number: replace(
                 result, carrier=carrier, service_carrier=result.service_carrier or carrier
             )
-            for number, result in results.items()
+            for number, result in _sanitized(results).items()
         }
 
     def batch_size(self, carrier: str) -> int:
@@ -117,6 +118,15 @@ class Registry:
         if adapter is not None:
             return adapter.display_name
         return carrier_display_name(name)
+
+
+def _sanitized(results: Mapping[str, TrackingResult]) -> Mapping[str, TrackingResult]:
+    """The adapter boundary: every carrier string made safe (`sanitized`) before smsbot
+    keeps or shows it. A value that is no result is left for the caller to refuse."""
+    return {
+        number: sanitized(result) if isinstance(result, TrackingResult) else result
+        for number, result in results.items()
+    }
 
 
 def installed_entry_points() -> list[EntryPoint]:

@@ -12,7 +12,8 @@ async def capped_body(request: Request, limit: int) -> bytes | None:
     `limit`, before more of it is buffered.
     """
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
+    # isascii: "²" (a latin-1 header byte) passes isdigit() and then fails int().
+    if length.isascii() and length.isdigit() and int(length) > limit:
         return None
     chunks: list[bytes] = []
     size = 0

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from smsbot.services import services
-from smsbot.tracking import PushAdapter, TrackingResult
+from smsbot.tracking import PushAdapter, TrackingResult, sanitized
 from smsbot.web.body import capped_body
 
 log = logging.getLogger("smsbot.web.hooks")
@@ -59,6 +59,7 @@ async def carrier_push(request: Request) -> Response:
     except Exception as exc:
         log.warning("%s: unreadable push (%s)", name, type(exc).__name__)
         return PlainTextResponse("unreadable payload", status_code=400)
+    results = [sanitized(result) for result in results]  # the adapter boundary, as for polls
     try:
         summary = await bot.watcher.apply(results)
     except Exception:

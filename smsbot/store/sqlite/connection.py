@@ -7,6 +7,7 @@ SQL lives in this package only. Each concern keeps its queries in its own mixin 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Sequence
 from functools import partial
@@ -46,7 +47,11 @@ class SqliteBase:
         """
         where = str(path)
         if where != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _create_private(Path(path))
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                raise StoreError(f"{where}: cannot create the database ({reason})") from exc
         worker = Worker(name=f"smsbot-store {Path(where).name}")
         try:
             await worker.start(partial(_connect, where))
@@ -100,6 +105,15 @@ class SqliteBase:
     async def schema_version(self) -> int:
         """The schema version of the database (`PRAGMA user_version`)."""
         return int((await self._fetch("PRAGMA user_version", ()))[0][0])
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (and its folder 0700) before SQLite opens it: it holds
+    names, phone numbers and messages. SQLite gives the -wal and -shm files the mode of the
+    database. An existing file or folder keeps its mode: it is the operator's choice."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _connect(path: str) -> sqlite3.Connection:

@@ -42,6 +42,18 @@ _ALERT_COLUMNS = """id, key, kind, order_number, carrier, tracking_number, statu
     delivered_at"""
 
 
+#: What SQLite's INTEGER holds (signed 64 bits).
+_INTEGER = range(-(2**63), 2**63)
+
+
+def error_code_or_none(code: object) -> object:
+    """A Twilio error code SQLite can keep; None for one it cannot hold (say 10**30): such a
+    code is garbage, and storing it would fail the whole status update."""
+    if isinstance(code, int) and not isinstance(code, bool) and code not in _INTEGER:
+        return None
+    return code
+
+
 #: A status callback (state, status, rank, error code, at, sid): it moves a sent message
 #: on, never back in rank; an error code once known is kept.
 DELIVERY_UPDATE = """UPDATE outbox SET state = ?1, twilio_status = ?2, status_rank = ?3,
@@ -183,6 +195,8 @@ class OutboxStore(SqliteBase):
                 value = utc_text(value, column)
             elif column == "state":
                 value = _outbox_state(value)
+            elif column == "error_code":
+                value = error_code_or_none(value)
             values.append(value)
         expect = tuple(_outbox_state(state) for state in expect)
         assignments = ", ".join(f"{column} = ?" for column in changes)
@@ -209,7 +223,8 @@ class OutboxStore(SqliteBase):
         A callback ranked below the one already applied is ignored (callbacks arrive out of
         order), but the message is still returned.
         """
-        values = (_outbox_state(state), twilio_status, rank, error_code, utc_text(at, "at"), sid)
+        code = error_code_or_none(error_code)
+        values = (_outbox_state(state), twilio_status, rank, code, utc_text(at, "at"), sid)
 
         def work(connection: sqlite3.Connection) -> list[Any]:
             change(connection, DELIVERY_UPDATE, values)
