@@ -18,6 +18,7 @@ from smsbot.store.api import (
     TrackingCacheStore,
     WatchStore,
 )
+from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState, InboxStore
 from smsbot.store.keys import phone_key, sender_key
 from smsbot.store.records import (
     COUNTED,
@@ -46,12 +47,16 @@ __all__ = [
     "COUNTED",
     "DONE_STATES",
     "MAX_BODY",
+    "MAX_INBOX_BODY",
     "WAITING",
     "AlertState",
     "CachedTracking",
     "CheckOutcome",
     "ConversationStore",
     "ImportCounts",
+    "InboxEvent",
+    "InboxState",
+    "InboxStore",
     "LoggedMessage",
     "MessageLogStore",
     "OptOutStore",

@@ -30,7 +30,8 @@ _FROM = """FROM shipments AS s JOIN orders AS o ON o.id = s.order_id
 # Open (never checked, or not closed and due), outbound, and young enough.
 _DUE = f"""{_FROM}
     WHERE s.kind = 'outbound' AND coalesce(s.shipped_at, o.created_at) >= ?1
-      AND (w.shipment_id IS NULL OR (w.closed = 0 AND w.next_check_at <= ?2))"""
+      AND (w.shipment_id IS NULL OR (w.closed = 0 AND w.next_check_at <= ?2))
+      AND o.id NOT IN (SELECT order_id FROM order_cancellations)"""  # noqa: S608
 
 
 class WatchStore(SqliteBase):
