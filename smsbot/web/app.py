@@ -14,6 +14,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from smsbot.api import openapi as api_openapi
+from smsbot.api import orders as api_orders
 from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
@@ -46,5 +48,7 @@ def create_app(
         Route("/twilio/status", status.status, methods=["POST"]),
         Route("/healthz", sms.healthz, methods=["GET"]),
         Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
+        Route("/api/orders/{number}", api_orders.order, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        Route("/api/openapi.json", api_openapi.openapi, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

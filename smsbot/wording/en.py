@@ -119,6 +119,8 @@ ENGLISH = Language(
         "latest updates.",
         "escalated": "Thanks! A person from {brand} will text you back soon.",
         "escalation_unavailable": "To reach a person, please contact {contact}.",
+        # orders that flow in live (issue 16)
+        "order_cancelled": "Order {order} was cancelled, so it won't ship. Questions? Reply HELP.",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -116,6 +116,9 @@ SPANISH = Language(
         "para ver sus novedades.",
         "escalated": "Gracias. Una persona de {brand} te va a escribir pronto.",
         "escalation_unavailable": "Para hablar con una persona, contacta a {contact}.",
+        # pedidos que llegan en vivo (issue 16)
+        "order_cancelled": "El pedido {order} fue cancelado y no se va a enviar. "
+        "¿Dudas? Responde AYUDA.",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

@@ -71,7 +71,7 @@ async def test_a_database_written_before_the_store_contract_opens(db_path: Path)
     db_path.parent.mkdir(parents=True)
     with sqlite3.connect(db_path) as db:
         db.executescript(dump)
-        db.execute(f"PRAGMA user_version = {LATEST}")
+        db.execute("PRAGMA user_version = 4")  # the dump is schema version 4
     before = query(db_path, "SELECT sql FROM sqlite_master ORDER BY name")
 
     async with await open_store(str(db_path)) as store:
@@ -86,7 +86,8 @@ async def test_a_database_written_before_the_store_contract_opens(db_path: Path)
         assert await store.is_opted_out("+15557654321")
         assert await store.upsert_orders([order("1002")], now=NOW)
 
-    assert query(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == before
+    # Later migrations only add tables: what version 4 had is unchanged.
+    assert set(before) <= set(query(db_path, "SELECT sql FROM sqlite_master ORDER BY name"))
 
 
 async def test_a_memory_database(tmp_path: Path) -> None:
