@@ -24,39 +24,48 @@ from smsbot.web.body import capped_body
 log = logging.getLogger("smsbot.web.shop")
 
 
+#: Per platform: its section of the settings and its headers (signature, topic, shop, id).
+HEADERS = {
+    "shopify": (
+        "x-shopify-hmac-sha256",
+        "x-shopify-topic",
+        "x-shopify-shop-domain",
+        "x-shopify-webhook-id",
+    ),
+    "woocommerce": (
+        "x-wc-webhook-signature",
+        "x-wc-webhook-topic",
+        "x-wc-webhook-source",
+        "x-wc-webhook-delivery-id",
+    ),
+}
+
+
 async def shopify(request: Request) -> Response:
     """A Shopify webhook (orders/*, fulfillments/*)."""
-    bot = services(request)
-    config = bot.settings.shopify
-    headers = request.headers
-    return await _receive(
-        request,
-        bot,
-        source="shopify",
-        secret=None if config.webhook_secret is None else config.webhook_secret.reveal(),
-        cap=config.max_body_bytes,
-        signature=headers.get("x-shopify-hmac-sha256"),
-        topic=headers.get("x-shopify-topic", ""),
-        shop=headers.get("x-shopify-shop-domain", "?"),
-        event_id=headers.get("x-shopify-webhook-id", ""),
-    )
+    return await _platform(request, "shopify")
 
 
 async def woocommerce(request: Request) -> Response:
     """A WooCommerce webhook (order.created, order.updated); answers its set-up ping."""
+    return await _platform(request, "woocommerce")
+
+
+async def _platform(request: Request, source: str) -> Response:
     bot = services(request)
-    config = bot.settings.woocommerce
-    headers = request.headers
+    settings = bot.settings
+    config = settings.shopify if source == "shopify" else settings.woocommerce
+    signature, topic, shop, event_id = (request.headers.get(name) for name in HEADERS[source])
     return await _receive(
         request,
         bot,
-        source="woocommerce",
+        source=source,
         secret=None if config.webhook_secret is None else config.webhook_secret.reveal(),
         cap=config.max_body_bytes,
-        signature=headers.get("x-wc-webhook-signature"),
-        topic=headers.get("x-wc-webhook-topic", ""),
-        shop=headers.get("x-wc-webhook-source", "?"),
-        event_id=headers.get("x-wc-webhook-delivery-id", ""),
+        signature=signature,
+        topic=topic or "",
+        shop=shop or "?",
+        event_id=event_id or "",
     )
 
 

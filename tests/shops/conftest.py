@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from smsbot.config import Settings
+from smsbot.orders.model import Order
 from smsbot.shops.signatures import sign
 from smsbot.store import InboxEvent, InboxState, open_store
 from smsbot.web.app import create_app
@@ -80,5 +81,15 @@ def inbox(settings: Settings) -> list[InboxEvent]:
             counts = await store.inbox_counts()
             assert counts[InboxState.PENDING] == 0, "an event was left pending"
             return flagged
+
+    return asyncio.run(read())
+
+
+def stored(settings: Settings, number: str) -> Order | None:
+    """The order as the app's store holds it now."""
+
+    async def read() -> Order | None:
+        async with await open_store(settings.store.url) as store:
+            return await store.get_order(number)
 
     return asyncio.run(read())

@@ -10,20 +10,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from smsbot.config import Settings
-from smsbot.orders.model import Order
 from smsbot.store import InboxState, open_store
 from tests.conftest import post_sms, reply_text, sms_form
-from tests.shops.conftest import SHOP, fixture, inbox, post_shopify
+from tests.shops.conftest import SHOP, fixture, inbox, post_shopify, stored
 
 PHONE = "+12025550142"
-
-
-def stored(settings: Settings, number: str) -> Order | None:
-    async def read() -> Order | None:
-        async with await open_store(settings.store.url) as store:
-            return await store.get_order(number)
-
-    return asyncio.run(read())
 
 
 def test_a_fulfillment_then_the_customer_texts_and_hears_the_carrier(

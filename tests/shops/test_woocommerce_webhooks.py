@@ -3,7 +3,6 @@ Shipment Tracking items or another meta key, cancellations, the set-up ping."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -11,12 +10,10 @@ import httpx2 as httpx
 from starlette.testclient import TestClient
 
 from smsbot.config import Settings
-from smsbot.orders.model import Order
 from smsbot.shops.signatures import sign
-from smsbot.store import open_store
 from smsbot.web.app import create_app
 from tests.conftest import PUBLIC_URL, SettingsFactory, post_sms, reply_text, sms_form
-from tests.shops.conftest import WOO_SECRET, fixture
+from tests.shops.conftest import WOO_SECRET, fixture, stored
 
 PHONE = "+12025550161"
 _deliveries = iter(range(1, 1_000_000))
@@ -38,14 +35,6 @@ def post_woo(
         "X-WC-Webhook-Delivery-ID": str(next(_deliveries)),
     }
     return client.post("/webhooks/woocommerce", content=body, headers=headers)
-
-
-def stored(settings: Settings, number: str) -> Order | None:
-    async def read() -> Order | None:
-        async with await open_store(settings.store.url) as store:
-            return await store.get_order(number)
-
-    return asyncio.run(read())
 
 
 def test_an_order_with_tracking_items_is_answered(
