@@ -161,17 +161,15 @@ def create_app(fake: FakeShopify) -> Starlette:
 
 
 @contextmanager
-def serve_fake_shopify(fake: FakeShopify) -> Iterator[str]:
-    """Run the fake with uvicorn in a thread on 127.0.0.1 (a free port); yields its URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(fake), host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="fake-shopify", daemon=True)
+def serve_app(app: Starlette, name: str) -> Iterator[str]:
+    """Run `app` with uvicorn in a thread on 127.0.0.1 (a free port); yields its URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the fake Shopify server did not start")
+            raise RuntimeError(f"{name} did not start")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
@@ -179,3 +177,10 @@ def serve_fake_shopify(fake: FakeShopify) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_fake_shopify(fake: FakeShopify) -> Iterator[str]:
+    """The fake on 127.0.0.1; yields its URL."""
+    with serve_app(create_app(fake), "fake-shopify") as url:
+        yield url

@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import copy
 import math
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +24,7 @@ from smsbot.shops.woocommerce_sync import sync_woocommerce
 from smsbot.store import open_store
 from tests.conftest import SettingsFactory
 from tests.shops.conftest import fixture
+from tests.shops.fakeshopify import serve_app
 
 KEY, SECRET = "ck_0123456789abcdef", "cs_0123456789abcdef"
 
@@ -59,18 +57,8 @@ def fake_woo(stock: list[dict[str, Any]], pages_asked: list[dict[str, str]]) -> 
         return JSONResponse(chunk, headers=headers)
 
     app = Starlette(routes=[Route("/wp-json/wc/v3/orders", listing)])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="fake-woo", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the fake did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(app, "fake-woocommerce") as url:
+        yield url
 
 
 async def test_sync_reads_every_page(make_settings: SettingsFactory) -> None:
