@@ -7,7 +7,8 @@
 - the alerts sender: merchant alerts whose first POST failed are retried;
 - maintenance (`smsbot.maintenance`): expired conversation state is deleted now and then,
   off the request path;
-- the watcher's polling loop, when asked for (`watch.enabled`, or `smsbot watch`).
+- the watcher's polling loop, when asked for (`watch.enabled`, or `smsbot watch`);
+- the shop inbox (`smsbot.shops.inbox`), when Shopify or WooCommerce webhooks are set up.
 
 Several processes on one database may all run this. The outbox claims a message with one
 conditional UPDATE (queued/deferred → sending, with a lease) before its POST, so two
@@ -24,6 +25,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from smsbot.services import Services
+from smsbot.shops.inbox import ShopInbox
 
 log = logging.getLogger("smsbot.background")
 
@@ -67,5 +69,8 @@ async def background(bot: Services, *, watch: bool) -> AsyncIterator[None]:
     }
     if watch:
         loops["watcher"] = bot.watcher.run
+    if bot.settings.shopify.webhook_secret or bot.settings.woocommerce.webhook_secret:
+        # Shop webhooks left pending by a crash or a store failure (issue 16).
+        loops["shop-inbox"] = ShopInbox(bot.store, bot.settings).run
     async with running(loops):
         yield

@@ -9,12 +9,14 @@ from __future__ import annotations
 import click
 
 from smsbot import __version__
+from smsbot.cli.api import api
 from smsbot.cli.carrier import carriers, new_adapter, track
 from smsbot.cli.chat import chat, text
 from smsbot.cli.check import check
 from smsbot.cli.orders import import_orders
 from smsbot.cli.queues import alerts_command, outbox_command
 from smsbot.cli.server import serve
+from smsbot.cli.shops import shopify, woocommerce
 from smsbot.cli.watch import watch
 
 __all__ = ["main"]
@@ -28,6 +30,6 @@ def main() -> None:
 
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
-    alerts_command, outbox_command, watch,
+    alerts_command, outbox_command, watch, api, shopify, woocommerce,
 ):  # fmt: skip
     main.add_command(command)

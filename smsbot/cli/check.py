@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from smsbot.cli.base import config_option, fail_cleanly, opened_store, run, settings_for
+from smsbot.cli.shops import inbox_report
 from smsbot.errors import CarrierError, SmsbotError
 from smsbot.tracking import CheckableAdapter
 
@@ -31,6 +32,7 @@ def check(config: str | None) -> None:
                 f"store {settings.store.shown}: schema v{await store.schema_version()}, "
                 f"{await store.count_orders()} orders"
             )
+            await inbox_report(store)
         async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
             registry = build_registry(settings, http)
             failed = 0

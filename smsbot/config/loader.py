@@ -34,6 +34,7 @@ from smsbot.config.settings import (
     WatchSettings,
     masked_url,
 )
+from smsbot.config.shops import read_api, read_shopify, read_woocommerce
 from smsbot.config.table import Table
 from smsbot.errors import ConfigError
 
@@ -108,6 +109,9 @@ def settings_from_mapping(
         "alerts": _alerts,
         "watch": _watch,
         "routing": _routing,
+        "api": read_api,
+        "shopify": read_shopify,
+        "woocommerce": read_woocommerce,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():

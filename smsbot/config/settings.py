@@ -163,6 +163,51 @@ class TrackingSettings:
     delivered_cache_ttl_s: float = 86400.0  # a delivered parcel does not change
 
 
+# Orders that flow in live (issue 16): the orders API and the shop connections.
+
+#: The scopes an API token may hold: `read` (GET) and `write` (PUT, PATCH, DELETE).
+API_SCOPES = ("read", "write")
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """One bearer token of `[api] tokens`: the SHA-256 of the token, never the token."""
+
+    name: str
+    digest: bytes  # sha256(token)
+    scopes: frozenset[str] = frozenset(API_SCOPES)
+    plain: bool = False  # written in clear in the config (accepted, with a warning)
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    tokens: tuple[ApiToken, ...] = ()  # no token: the orders API answers 401 to everyone
+    requests_per_minute: int = 120  # per token
+    max_body_bytes: int = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ShopifySettings:
+    shop: str | None = None  # "example.myshopify.com"
+    webhook_secret: Secret | None = None  # the app's client secret: signs the webhooks
+    access_token: Secret | None = None  # Admin API token (shpat_...), for sync and setup
+    api_version: str = "2025-01"  # Admin API version, pinned
+    admin_url: str | None = None  # default https://{shop}; tests point it at a fake
+    max_body_bytes: int = 1024 * 1024
+    carriers: Mapping[str, str] = field(default_factory=dict)  # tracking_company -> adapter
+
+
+@dataclass(frozen=True)
+class WooCommerceSettings:
+    url: str | None = None  # the store's base URL: https://shop.example
+    webhook_secret: Secret | None = None
+    consumer_key: str | None = None
+    consumer_secret: Secret | None = None
+    tracking_meta_key: str = "_wc_shipment_tracking_items"
+    max_body_bytes: int = 1024 * 1024
+    carriers: Mapping[str, str] = field(default_factory=dict)  # provider name -> adapter
+
+
 @dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
@@ -175,6 +220,9 @@ class Settings:
     watch: WatchSettings = WatchSettings()
     routing: RoutingSettings = RoutingSettings()
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    api: ApiSettings = ApiSettings()
+    shopify: ShopifySettings = ShopifySettings()
+    woocommerce: WooCommerceSettings = WooCommerceSettings()
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 

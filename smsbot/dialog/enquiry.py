@@ -105,6 +105,8 @@ class Enquiries:
         """The status of an order the sender may see; MORE and menus continue from it."""
         wording = turn.wording(self._bot, order)
         seen = {"pending_order": None, "last_order": order.number}
+        if order.cancelled_at is not None:
+            return turn.reply(replies.order_cancelled(order.number, wording), intent, **seen)
         if not order.shipments:
             return turn.reply(replies.no_shipments(order.number, wording), intent, **seen)
         view = OrderView.of(order, await self._lookup.track(order.shipments))

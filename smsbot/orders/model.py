@@ -26,7 +26,10 @@ class Shipment:
 
 @dataclass(frozen=True)
 class Order:
-    """An order as the merchant knows it. `phone` is E.164 (or None when unknown)."""
+    """An order as the merchant knows it. `phone` is E.164 (or None when unknown).
+
+    `cancelled_at` is set by the store when the shop cancelled the order (writes ignore it:
+    cancelling is `cancel_order`)."""
 
     number: str
     phone: str | None
@@ -35,3 +38,4 @@ class Order:
     name: str | None = None
     locale: str | None = None
     shipments: tuple[Shipment, ...] = field(default=())
+    cancelled_at: datetime | None = None

@@ -17,6 +17,7 @@ from smsbot.store.api import (
     Store,
     TrackingCacheStore,
 )
+from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState, InboxStore
 from smsbot.store.keys import phone_key, sender_key
 from smsbot.store.records import (
     COUNTED,
@@ -48,12 +49,16 @@ __all__ = [
     "DONE_STATES",
     "EARLY_CALLBACK_TTL_S",
     "MAX_BODY",
+    "MAX_INBOX_BODY",
     "WAITING",
     "AlertState",
     "CachedTracking",
     "CheckOutcome",
     "ConversationStore",
     "ImportCounts",
+    "InboxEvent",
+    "InboxState",
+    "InboxStore",
     "LoggedMessage",
     "MessageLogStore",
     "OptOutStore",

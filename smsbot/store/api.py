@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from smsbot.orders.model import Order
+from smsbot.store.inbox import InboxStore
 from smsbot.store.records import (
     AlertState,
     CachedTracking,
@@ -338,6 +339,7 @@ class Store(
     OutboxStore,
     WatchStore,
     SequencingStore,
+    InboxStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

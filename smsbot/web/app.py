@@ -14,11 +14,13 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from smsbot.api import openapi as api_openapi
+from smsbot.api import orders as api_orders
 from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
-from smsbot.web import hooks, sms, status
+from smsbot.web import hooks, shop, sms, status
 
 
 def create_app(
@@ -46,5 +48,9 @@ def create_app(
         Route("/twilio/status", status.status, methods=["POST"]),
         Route("/healthz", sms.healthz, methods=["GET"]),
         Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
+        Route("/api/orders/{number}", api_orders.order, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        Route("/api/openapi.json", api_openapi.openapi, methods=["GET"]),
+        Route("/webhooks/shopify", shop.shopify, methods=["POST"]),
+        Route("/webhooks/woocommerce", shop.woocommerce, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

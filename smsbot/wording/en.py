@@ -121,6 +121,8 @@ ENGLISH = Language(
         "escalation_unavailable": "To reach a person, please contact {contact}.",
         "escalation_pending": "We've already passed your message to the {brand} team. "
         "They will text you soon.",
+        # orders that flow in live (issue 16)
+        "order_cancelled": "Order {order} was cancelled, so it won't ship. Questions? Reply HELP.",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -118,6 +118,9 @@ SPANISH = Language(
         "escalation_unavailable": "Para hablar con una persona, contacta a {contact}.",
         "escalation_pending": "Ya pasamos tu mensaje al equipo de {brand}. "
         "Te van a escribir pronto.",
+        # pedidos que llegan en vivo (issue 16)
+        "order_cancelled": "El pedido {order} fue cancelado y no se va a enviar. "
+        "¿Dudas? Responde AYUDA.",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

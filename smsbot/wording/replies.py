@@ -39,6 +39,7 @@ __all__ = [
     "open_orders_menu",
     "opted_in",
     "opted_out",
+    "order_cancelled",
     "order_history",
     "order_not_found",
     "order_status",
@@ -243,3 +244,8 @@ def escalation_pending(brand: str, w: Wording) -> str:
 def escalation_unavailable(support_contact: str, w: Wording) -> str:
     """AGENT without a working escalation webhook: how to reach a person."""
     return say(w, "escalation_unavailable", contact=to_gsm7(support_contact))
+
+
+def order_cancelled(order_number: str, w: Wording) -> str:
+    """The order exists (and is the sender's) but the shop cancelled it."""
+    return say(w, "order_cancelled", order=to_gsm7(order_number))

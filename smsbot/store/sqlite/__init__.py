@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
+from smsbot.store.sqlite.inbox import InboxStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
 from smsbot.store.sqlite.sequencing import SequencingStore
@@ -16,5 +17,7 @@ from smsbot.store.sqlite.watch import WatchStore
 __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
-class SqliteStore(SequencingStore, WatchStore, OutboxStore, ConversationStore, CoreStore):
+class SqliteStore(
+    InboxStore, SequencingStore, WatchStore, OutboxStore, ConversationStore, CoreStore
+):
     """The SQLite store: the concern mixins over one `SqliteBase`."""

@@ -30,6 +30,7 @@ log = logging.getLogger("smsbot.store")
 # The WHERE clauses are constants of this module; the looked-up value is always a parameter.
 _ORDER_QUERIES = {
     by: f"""SELECT o.id, o.number, o.phone, o.email, o.postal_code, o.name, o.locale,
+                   (SELECT cancelled_at FROM order_cancellations WHERE order_id = o.id),
                    s.carrier, s.tracking_number, s.kind, s.shipped_at
             FROM orders AS o LEFT JOIN shipments AS s ON s.order_id = o.id
             WHERE {where} ORDER BY o.created_at DESC, o.id DESC, s.id"""  # noqa: S608
@@ -113,8 +114,11 @@ class CoreStore(SqliteBase):
                     Shipment(carrier, tracking_number, Leg(kind), time_or_none(shipped_at))
                 )
         return [
-            Order(number, phone, email, postal_code, name, locale, tuple(shipments))
-            for (number, phone, email, postal_code, name, locale), shipments in orders.values()
+            Order(number, phone, email, postal_code, name, locale, tuple(shipments), cancelled)
+            for (number, phone, email, postal_code, name, locale, cancelled_text), shipments in (
+                orders.values()
+            )
+            for cancelled in [time_or_none(cancelled_text)]
         ]
 
     async def count_orders(self) -> int:

@@ -117,5 +117,23 @@ V5: tuple[str, ...] = (
     "CREATE INDEX handoffs_handed_at ON handoffs (handed_at)",
 )
 
+#: Migration 6 (issue 16): the shop webhook inbox, the shops' clock per resource, and order
+#: cancellation, beside `orders` (never altered).
+V6: tuple[str, ...] = (
+    """CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, event_id TEXT NOT NULL,
+        topic TEXT NOT NULL, shop TEXT NOT NULL, body BLOB NOT NULL,
+        received_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'ignored', 'flagged')),
+        attempts INTEGER NOT NULL DEFAULT 0, note TEXT, finished_at TEXT,
+        UNIQUE (source, event_id))""",
+    "CREATE INDEX inbox_state ON inbox (state, id)",
+    """CREATE TABLE source_versions (
+        resource TEXT PRIMARY KEY, updated_at TEXT NOT NULL, tracking TEXT NOT NULL)""",
+    """CREATE TABLE order_cancellations (
+        order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
+        cancelled_at TEXT NOT NULL)""",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6)

@@ -31,7 +31,8 @@ _FROM = """FROM shipments AS s JOIN orders AS o ON o.id = s.order_id
 # Open (never checked, or not closed and due) and young enough; outbound and return legs.
 _DUE = f"""{_FROM}
     WHERE coalesce(s.shipped_at, o.created_at) >= ?1
-      AND (w.shipment_id IS NULL OR (w.closed = 0 AND w.next_check_at <= ?2))"""
+      AND (w.shipment_id IS NULL OR (w.closed = 0 AND w.next_check_at <= ?2))
+      AND o.id NOT IN (SELECT order_id FROM order_cancellations)"""  # noqa: S608
 
 
 class WatchStore(SqliteBase):

@@ -1,0 +1,51 @@
+"""`smsbot shopify register-webhooks`: subscribe the bot's URL to the topics it acts on,
+through the Admin GraphQL API (`webhookSubscriptionCreate`)."""
+
+from __future__ import annotations
+
+import httpx
+
+from smsbot.config.settings import ShopifySettings
+from smsbot.shops.graphql_shapes import WEBHOOK_SUBSCRIBE
+from smsbot.shops.shopify import TOPICS
+from smsbot.shops.shopify_sync import SyncError
+
+
+def graphql_url(settings: ShopifySettings) -> str:
+    """The Admin GraphQL endpoint of the configured shop, at the pinned version."""
+    if settings.access_token is None or (settings.shop is None and settings.admin_url is None):
+        raise SyncError("shopify.shop and shopify.access_token are needed")
+    base = settings.admin_url or f"https://{settings.shop}"
+    return f"{base}/admin/api/{settings.api_version}/graphql.json"
+
+
+async def register_webhooks(
+    settings: ShopifySettings, http: httpx.AsyncClient, public_url: str
+) -> list[str]:
+    """Subscribe `{public_url}/webhooks/shopify` to every topic; the topics subscribed.
+
+    A topic Shopify says is already subscribed for this URL counts as subscribed.
+    """
+    url = graphql_url(settings)
+    assert settings.access_token is not None  # graphql_url checked it
+    headers = {"X-Shopify-Access-Token": settings.access_token.reveal()}
+    callback = public_url.rstrip("/") + "/webhooks/shopify"
+    done = []
+    for topic in sorted(TOPICS):
+        enum = topic.upper().replace("/", "_")
+        variables = {"topic": enum, "url": callback}
+        response = await http.post(
+            url, json={"query": WEBHOOK_SUBSCRIBE, "variables": variables}, headers=headers
+        )
+        if response.status_code in (401, 403):
+            raise SyncError(f"shopify refused the access token ({response.status_code})")
+        if response.status_code >= 400:
+            raise SyncError(f"shopify answered {response.status_code} for {topic}")
+        answer = response.json()
+        result = (answer.get("data") or {}).get("webhookSubscriptionCreate") or {}
+        problems = [e.get("message", "") for e in result.get("userErrors") or []]
+        problems += [e.get("message", "") for e in answer.get("errors") or []]
+        if problems and not all("taken" in p or "already" in p for p in problems):
+            raise SyncError(f"shopify refused {topic}: {'; '.join(problems)}")
+        done.append(enum)
+    return done

@@ -1,0 +1,141 @@
+"""`smsbot shopify sync` against a fake Admin GraphQL API on 127.0.0.1 that enforces the cost
+bucket and 429 Retry-After: pagination, throttling within the bucket, resuming, and the
+webhook subscriptions."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smsbot.config import Settings
+from smsbot.shops.inbox import sourcing
+from smsbot.shops.shopify_setup import register_webhooks
+from smsbot.shops.shopify_sync import ShopifySync, SyncError
+from smsbot.store import open_store
+from tests.conftest import SettingsFactory
+from tests.shops.fakeshopify import ACCESS_TOKEN, FakeShopify, order_node, serve_fake_shopify
+
+SINCE = datetime(2024, 10, 1, tzinfo=UTC)
+
+
+def shop_settings(make_settings: SettingsFactory, url: str, token: str = ACCESS_TOKEN) -> Settings:
+    return make_settings(
+        shopify={
+            "shop": "acme-outfitters.myshopify.com",
+            "access_token": token,
+            "admin_url": url,
+            "api_version": "2025-01",
+        }
+    )
+
+
+async def sync(settings: Settings, state: Path, *, page: int = 100) -> tuple[int, float, int]:
+    """Run one sync; (orders applied, seconds waited for the bucket, orders stored)."""
+    async with await open_store(settings.store.url) as store, httpx.AsyncClient() as http:
+        runner = ShopifySync(
+            settings.shopify,
+            store,
+            sourcing(settings, "shopify"),
+            http,
+            state_path=state,
+            page=page,
+        )
+        report = await runner.run(SINCE)
+        return report.applied, report.waited_s, await store.count_orders()
+
+
+async def test_ten_thousand_orders_stay_within_the_bucket(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    # Shopify's standard bucket (1000 points), restoring fast enough for a test to finish:
+    # 40 pages asking 752 points each, taking 502, with the store's writes in between.
+    fake = FakeShopify(orders=[order_node(i) for i in range(10_000)], restore_rate=1000.0)
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url)
+        applied, _waited, stored = await sync(settings, tmp_path / "sync.json", page=250)
+    assert applied == stored == 10_000
+    assert fake.throttled == 0 and fake.over_cost == 0
+    assert fake.lowest >= 0  # the bucket never went below empty
+    assert fake.queries == 40  # no query was refused and retried
+    assert not (tmp_path / "sync.json").exists()  # done: nothing to resume
+
+
+async def test_throttled_and_429_answers_are_waited_out(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    fake = FakeShopify(orders=[order_node(i) for i in range(30)], restore_rate=20.0)
+    fake.fail_next_429(1, retry_after="0.2")
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url)
+        fake.available, fake.at = 0.0, time.monotonic()  # an empty bucket (32 points a page)
+        applied, waited, _ = await sync(settings, tmp_path / "sync.json", page=10)
+    assert applied == 30
+    assert fake.throttled == 1  # the first query met the empty bucket; then the client knew
+    assert waited >= 0.2 + 1.0  # the 429's Retry-After, then the bucket's refill
+    assert fake.lowest >= 0
+
+
+async def test_an_interrupted_sync_resumes_at_its_cursor(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    fake = FakeShopify(orders=[order_node(i) for i in range(25)], restore_rate=10_000.0)
+    state = tmp_path / "sync.json"
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url)
+        fake.fail_next_429(0)
+        original = fake.answer
+
+        calls = 0
+
+        def crash_on_third(body: dict[str, object]) -> tuple[int, dict[str, object]]:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                return 200, {"errors": [{"message": "Internal error"}]}
+            return original(body)
+
+        fake.answer = crash_on_third  # type: ignore[method-assign]
+        with pytest.raises(SyncError):
+            await sync(settings, state, page=10)
+        assert state.exists()
+        fake.answer = original  # type: ignore[method-assign]
+        before = fake.queries
+        applied, _, stored = await sync(settings, state, page=10)
+    assert stored == 25 and applied == 5  # only the last page was asked again
+    assert fake.queries - before == 1
+
+
+async def test_a_refused_token_stops_the_sync(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    fake = FakeShopify(orders=[order_node(0)])
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url, token="shpat_wrong")
+        with pytest.raises(SyncError, match="refused"):
+            await sync(settings, tmp_path / "sync.json")
+
+
+async def test_register_webhooks_subscribes_every_topic(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    fake = FakeShopify()
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url)
+        async with httpx.AsyncClient() as http:
+            made = await register_webhooks(settings.shopify, http, "https://bot.example.com")
+    topics = {item["topic"] for item in fake.subscriptions}
+    assert topics == {
+        "ORDERS_CREATE",
+        "ORDERS_UPDATED",
+        "ORDERS_CANCELLED",
+        "FULFILLMENTS_CREATE",
+        "FULFILLMENTS_UPDATE",
+    }
+    assert {item["url"] for item in fake.subscriptions} == {
+        "https://bot.example.com/webhooks/shopify"
+    }
+    assert len(made) == 5

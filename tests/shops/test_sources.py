@@ -1,0 +1,50 @@
+"""What every source shares: carrier names, detection, phones in the shipping country."""
+
+from __future__ import annotations
+
+import pytest
+
+from smsbot.lookup.detect import carriers_for
+from smsbot.orders.number import OrderNumbers
+from smsbot.orders.sources import SourceError, Sourcing, locale_of, phone_in
+
+UPS = "1Z999AA10123456784"
+
+
+def rules(**names: str) -> Sourcing:
+    return Sourcing(OrderNumbers(), "US", carriers_for, names)
+
+
+@pytest.mark.parametrize(
+    ("name", "carrier"),
+    [
+        ("UPS", "ups"),
+        ("DHL eCommerce", "dhl"),
+        ("Canada Post", "canada_post"),
+        ("Other", "ups"),  # not a carrier: detected from the number
+        ("Totally Unknown Couriers", "ups"),
+        (None, "ups"),
+    ],
+)
+def test_carrier_names_then_detection(name: str | None, carrier: str) -> None:
+    assert rules().shipment(name, UPS, "f").carrier == carrier
+
+
+def test_configured_names_win_and_undetectable_numbers_are_named() -> None:
+    assert rules(**{"my courier": "easypost"}).carrier("My Courier", "ABC123456", "f") == "easypost"
+    with pytest.raises(SourceError, match="does not match") as caught:
+        rules().shipment("Unknown Co", "ABC123456", "tracking_numbers/0")
+    assert caught.value.field == "tracking_numbers/0"
+    with pytest.raises(SourceError, match="6-40"):
+        rules().shipment("UPS", "1Z", "f")
+
+
+def test_order_numbers_and_phones() -> None:
+    assert rules().order_number("name", "#1001", 1001) == "1001"
+    assert rules().order_number("name", UPS, 1002) == "1002"  # the name reads as tracking
+    with pytest.raises(SourceError, match="no order number"):
+        rules().order_number("name", None, "")
+    assert phone_in("55 1234 5678", rules().region("mx", "US")) == ("+525512345678", None)
+    assert phone_in("12", "US")[1] == "phone does not parse as a US number"
+    assert phone_in(None, "US") == (None, None)
+    assert locale_of("es_mx") == "es-MX" and locale_of("english") is None
