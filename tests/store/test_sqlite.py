@@ -94,10 +94,11 @@ async def test_a_database_written_before_the_store_contract_opens(db_path: Path)
 def columns(path: Path) -> dict[str, set[str]]:
     """Every table of the database at `path` and its column names."""
     tables = [
-        name for (name,) in query(path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+        str(name) for (name,) in query(path, "SELECT name FROM sqlite_master WHERE type = 'table'")
     ]
     return {
-        table: {row[1] for row in query(path, f"PRAGMA table_info({table})")} for table in tables
+        table: {str(row[1]) for row in query(path, f"PRAGMA table_info({table})")}
+        for table in tables
     }
 
 
