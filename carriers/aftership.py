@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -24,7 +24,6 @@ from smsbot.errors import (
     ConfigError,
 )
 from smsbot.tracking import (
-    CARRIER_LOCAL,
     CarrierConfig,
     DelayReason,
     Eta,
@@ -36,6 +35,7 @@ from smsbot.tracking import (
     UnknownCodeLog,
     check_status,
     format_place,
+    is_carrier_local,
     parse_timestamp,
     rate_limit_wait,
     read_json,
@@ -286,20 +286,23 @@ def _events(raw: object, carrier: str) -> tuple[Event, ...]:
         for entry in raw
         if isinstance(entry, dict) and (when := _time(entry.get("checkpoint_time"))) is not None
     ]
-    # Carrier-local times sort like UTC: if any checkpoint lacks an offset, compare them all
-    # by wall clock rather than mixing the two.
-    wall_clock = any(when.tzinfo is CARRIER_LOCAL for when, _entry in timed)
+    # Each checkpoint keeps what AfterShip gave: its own offset ("it uses the time zone of
+    # the checkpoint"), or carrier-local time that the SDK places by the checkpoint's state,
+    # postal code and country.
     events = []
     for when, entry in timed:
         tag, subtag = _text(entry.get("tag")), _text(entry.get("subtag"))
         meaning = _meaning(tag, subtag)
         events.append(
             Event(
-                when.replace(tzinfo=CARRIER_LOCAL) if wall_clock else when,
+                when,
                 meaning.status if meaning else Status.UNKNOWN,
                 _first(entry, "message", "subtag_message"),
                 _first(entry, "raw_tag", "subtag", "tag"),
                 _place(entry),
+                state=_text(entry.get("state")) or None,
+                postal_code=_text(entry.get("zip")) or None,
+                country=_text(entry.get("country_region") or entry.get("country_iso3")) or None,
             )
         )
     return tuple(events)
@@ -341,13 +344,36 @@ def _eta(tracking: Mapping[str, Any]) -> Eta | None:
 
 
 def _delivered_at(tracking: Mapping[str, Any], events: Sequence[Event]) -> datetime | None:
-    """`shipment_delivery_date` when it has a time of day, else the newest delivered scan."""
+    """When it was delivered, from the most exact source AfterShip gives.
+
+    The Delivered checkpoint's `checkpoint_time` carries the local offset of the scan, so an
+    offset-bearing delivered checkpoint wins. `shipment_delivery_date` often comes without
+    an offset although AfterShip fills it in UTC: with an offset it is used as is; without
+    one, a delivered checkpoint (placed in its zone) is preferred, and the field is read as
+    UTC only when there is no such checkpoint. A date without a time of day says no time.
+    """
+    delivered = [event for event in events if event.status is Status.DELIVERED]
+    exact = [event.time for event in delivered if not is_carrier_local(event.time)]
+    if exact:
+        return max(exact)
     text = _text(tracking.get("shipment_delivery_date"))
     given = _time(text)
-    if given is not None and len(text) > len("YYYY-MM-DD"):
+    timed = given is not None and len(text) > len("YYYY-MM-DD")
+    if given is not None and timed and not is_carrier_local(given):
         return given
-    delivered = [event.time for event in events if event.status is Status.DELIVERED]
-    return max(delivered) if delivered else None
+    if delivered:
+        return delivered[-1].time
+    return given.replace(tzinfo=UTC) if given is not None and timed else None
+
+
+def expired_note(last: Event) -> str:
+    """What an expired tracking says: updates stopped, and the last scan the carrier made."""
+    scan = last.description or "a scan"
+    where = f", {last.location}" if last.location else ""
+    return (
+        f"tracking expired, no update for 30 days; last scan {last.time.date().isoformat()}: "
+        f"{scan}{where}"
+    )
 
 
 def _pieces(tracking: Mapping[str, Any]) -> int:
@@ -376,6 +402,10 @@ def parse_tracking(
     note = (said or newest or tag) if meaning is None else (meaning.note or newest or said or tag)
     if tag == "Expired" and not events:
         status, note = Status.PENDING, "No tracking information from the carrier in 30 days"
+    elif tag == "Expired":
+        # Expired after scans: tracking stopped updating, nothing is known to be wrong with
+        # the parcel. Say so, with the last scan, instead of calling it a delivery problem.
+        status, reason, note = Status.UNKNOWN, None, expired_note(events[-1])
     if tracking.get("return_to_sender") is True and status not in (
         Status.PENDING,
         Status.LABEL_CREATED,

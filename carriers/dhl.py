@@ -260,7 +260,18 @@ def _events(raw: object, carrier: str) -> tuple[Event, ...]:
         status = classify(entry)[0]
         text = _first_text(entry, "description", "statusDetailed", "status")
         code = _text(entry.get("statusCode"))
-        events.append(Event(when, status, text, code, _place(entry.get("location"))))
+        address = _obj(_obj(entry.get("location")).get("address"))
+        events.append(
+            Event(
+                when,
+                status,
+                text,
+                code,
+                _place(entry.get("location")),
+                postal_code=_text(address.get("postalCode")) or None,
+                country=_text(address.get("countryCode")) or None,
+            )
+        )
     return tuple(events)
 
 

@@ -222,6 +222,16 @@ def classify(status: str, detail: str, message: str = "") -> tuple[Status, Delay
     return result, reason
 
 
+def _where(value: object) -> dict[str, str | None]:
+    """The parts of a tracking_location that give a scan its time zone."""
+    location = _obj(value)
+    return {
+        "state": _text(location.get("state")) or None,
+        "postal_code": _text(location.get("zip")) or None,
+        "country": _text(location.get("country")) or None,
+    }
+
+
 def _place(value: object) -> str | None:
     location = _obj(value)
     country = _text(location.get("country"))
@@ -254,6 +264,7 @@ def _events(raw: object, carrier: str) -> tuple[tuple[Event, str, str], ...]:
             message,
             code,
             _place(entry.get("tracking_location")),
+            **_where(entry.get("tracking_location")),
         )
         events.append((event, status, detail))
     return tuple(sorted(events, key=lambda item: item[0].time))

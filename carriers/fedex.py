@@ -194,6 +194,9 @@ def _scan(raw: object) -> _Scan | None:
             _text(location, "stateOrProvinceCode"),
             _text(location, "countryCode"),
         ),
+        state=_text(location, "stateOrProvinceCode") or None,
+        postal_code=_text(location, "postalCode") or None,
+        country=_text(location, "countryCode") or None,
     )
     return _Scan(event, _text(raw, "exceptionCode"), exception_text)
 

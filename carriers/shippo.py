@@ -237,7 +237,17 @@ def _event(entry: Mapping[str, Any]) -> Event | None:
     if when is None:
         return None  # an event without a usable time cannot be placed; the rest still can
     status = classify(entry)[0]
-    return Event(when, status, _description(entry), _code(entry), _place(entry.get("location")))
+    location = _obj(entry.get("location"))
+    return Event(
+        when,
+        status,
+        _description(entry),
+        _code(entry),
+        _place(location),
+        state=_text(location.get("state")) or None,
+        postal_code=_text(location.get("zip")) or None,
+        country=_text(location.get("country")) or None,
+    )
 
 
 def _events(history: list[Any], current: Mapping[str, Any]) -> tuple[Event, ...]:

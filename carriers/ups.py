@@ -355,14 +355,23 @@ def _activity(item: Any, use_gmt: bool) -> tuple[Event, dict[str, Any]] | None:
     normalized, code = _status_of(status)
     location = item.get("location")
     address = location.get("address") if isinstance(location, dict) else None
-    place = None
+    place, state, postal, country = None, "", "", ""
     if isinstance(address, dict):
         country = _text(address.get("countryCode")) or _text(address.get("country"))
-        place = format_place(
-            _text(address.get("city")), _text(address.get("stateProvince")), country
-        )
+        state, postal = _text(address.get("stateProvince")), _text(address.get("postalCode"))
+        place = format_place(_text(address.get("city")), state, country)
     description = _text(status.get("description")) or _text(status.get("simplifiedTextDescription"))
-    return Event(when, normalized, description, code, place), status
+    event = Event(
+        when,
+        normalized,
+        description,
+        code,
+        place,
+        state=state or None,
+        postal_code=postal or None,
+        country=country or None,
+    )
+    return event, status
 
 
 def _inherit_updates(events: list[Event]) -> list[Event]:

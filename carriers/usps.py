@@ -224,7 +224,19 @@ def _events(raw_events: object) -> tuple[Event, ...]:
         place = format_place(city, state or _text(raw, "eventCountry")) or format_place(
             _text(raw, "eventZIP")
         )
-        events.append(Event(when, status, description, code, place))
+        events.append(
+            Event(
+                when,
+                status,
+                description,
+                code,
+                place,
+                state=state or None,
+                postal_code=_text(raw, "eventZIP") or None,
+                # USPS leaves eventCountry empty for domestic scans.
+                country=_text(raw, "eventCountry") or ("US" if state else None),
+            )
+        )
     return tuple(events)
 
 

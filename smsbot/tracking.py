@@ -32,6 +32,8 @@ from smsbot.results import (
     Status,
     TrackingResult,
     carrier_local,
+    is_carrier_local,
+    zone_for,
 )
 from smsbot.transport import (
     RequestBudget,
@@ -69,6 +71,7 @@ __all__ = [
     "check_status",
     "fetch_token",
     "format_place",
+    "is_carrier_local",
     "parse_expires_in",
     "parse_retry_after",
     "parse_timestamp",
@@ -76,6 +79,7 @@ __all__ = [
     "read_json",
     "send",
     "track_each",
+    "zone_for",
 ]
 
 #: How many numbers the gateway hands one `track` call when the adapter does not say.

@@ -42,6 +42,7 @@ TRACKING = {
     "check_status",
     "fetch_token",
     "format_place",
+    "is_carrier_local",
     "parse_expires_in",
     "parse_retry_after",
     "parse_timestamp",
@@ -49,6 +50,7 @@ TRACKING = {
     "read_json",
     "send",
     "track_each",
+    "zone_for",
 }
 
 TESTING = {
@@ -96,7 +98,8 @@ def test_tracking_defines_or_reexports_only_what_it_exports() -> None:
 
 def test_sdk_imports_run_one_way() -> None:
     graph = import_graph()
-    assert graph["smsbot.results"] == set()
+    assert graph["smsbot.results"] == {"smsbot.zonedata"}
+    assert graph["smsbot.zonedata"] == set()
     assert graph["smsbot.errors"] == {"smsbot.results"}
     assert graph["smsbot.transport"] == {"smsbot.errors"}
     assert graph["smsbot.tracking"] == {"smsbot.errors", "smsbot.results", "smsbot.transport"}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,7 +24,6 @@ from smsbot.errors import (
     ConfigError,
 )
 from smsbot.tracking import (
-    CARRIER_LOCAL,
     CarrierConfig,
     DelayReason,
     Problem,
@@ -173,9 +173,8 @@ def test_delivered_front_door_with_proof() -> None:
 def test_delivered_without_offsets_is_carrier_local() -> None:
     result = parse("delivered_mailbox_no_offset")
     assert result.delivery_location == "mailbox"
-    assert result.delivered_at == carrier_local(datetime(2024, 12, 2, 14, 14))
-    assert result.delivered_at is not None
-    assert result.delivered_at.tzinfo is CARRIER_LOCAL
+    # No offset: the wall clock of the delivery scan's place, Fairfax VA (item 7).
+    assert result.delivered_at == datetime(2024, 12, 2, 14, 14, tzinfo=ZoneInfo("America/New_York"))
     assert not result.proof_of_delivery  # "false" as a string
     assert result.events[0].location == "FAIRFAX, VA"
 
@@ -264,12 +263,12 @@ def test_schema_drift_raises(payload: object) -> None:
         usps.parse_tracking(payload, NUMBER)
 
 
-def test_mixed_offsets_fall_back_to_local_time_for_every_event() -> None:
+def test_mixed_offsets_fall_back_to_local_time_placed_by_state() -> None:
     payload = load("out_for_delivery")
     del payload["trackingEvents"][1]["GMTOffset"]
     del payload["trackingEvents"][1]["GMTTimestamp"]
     result = usps.parse_tracking(payload, NUMBER)
-    assert all(event.time.tzinfo is CARRIER_LOCAL for event in result.events)
+    assert all(event.zone for event in result.events)
     assert [event.code for event in result.events] == ["07", "OF"]
 
 
