@@ -327,6 +327,14 @@ def parse_track_response(payload: object, number: str, *, carrier: str = NAME) -
     )
 
 
+def _url_of(response: httpx.Response) -> str:
+    try:
+        url = response.request.url
+    except RuntimeError:  # a response built without its request
+        return "Shippo"
+    return str(url.copy_with(query=None))
+
+
 def _refusal(response: httpx.Response, number: str, token: str, asked: str) -> TrackingResult:
     """Read a 400/404: a number Shippo refuses is a result; a carrier it does not know raises.
 
@@ -335,7 +343,15 @@ def _refusal(response: httpx.Response, number: str, token: str, asked: str) -> T
     try:
         body = response.json()
     except ValueError:
-        body = None
+        # Not Shippo's API answering (a web page: wrong base_url or path, or a proxy): say
+        # what came back and where from, rather than guess at the carrier code.
+        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
+        raise CarrierResponseError(
+            NAME,
+            f"HTTP {response.status_code} with a non-JSON body ({kind}) from "
+            f"{_url_of(response)}: not an answer of Shippo's API; check base_url "
+            f"(default {DEFAULT_BASE_URL}) and the carrier token {token!r}",
+        ) from None
     details: list[str] = []
     fields: set[str] = set()
     if isinstance(body, dict):

@@ -304,12 +304,19 @@ def _invalid(carrier: str, number: str, text: str) -> TrackingResult:
     )
 
 
+#: Manifest codes (`status.code`): shipment information received, nothing scanned yet.
+MANIFEST_CODES = frozenset({"MP"})
+
+
 def _status_of(status: dict[str, Any]) -> tuple[Status, str]:
     """The normalized status and the code it was read from (kept for unknown codes)."""
     kind = _text(status.get("type")).upper()
     detail = _detail_code(status)
     if detail in STATUS_CODES:
         return STATUS_CODES[detail], detail
+    if _text(status.get("code")).upper() in MANIFEST_CODES:
+        # A manifest scan is the label, whatever its activity type says (UPS sends "I").
+        return Status.LABEL_CREATED, detail or kind
     if kind in TYPE_STATUSES:
         return TYPE_STATUSES[kind], detail or kind
     return Status.UNKNOWN, detail or kind or _text(status.get("code"))

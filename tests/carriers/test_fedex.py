@@ -527,3 +527,17 @@ def test_credentials_from_the_environment() -> None:
     environ = {"SMSBOT_FEDEX_CLIENT_ID": "id", "SMSBOT_FEDEX_CLIENT_SECRET": "s3cret"}
     adapter = fedex.create(CarrierConfig("fedex", {}, environ=environ), httpx.AsyncClient())
     assert adapter.name == "fedex"
+
+
+def test_track_data_wins_over_an_empty_error_object() -> None:
+    """Item 4: data beside {"code": "", "message": ""} is a parcel, not an invalid number."""
+    result = parse_one("in_transit_empty_error")
+    assert result.problem is None
+    assert result.status is Status.IN_TRANSIT
+    assert result.events
+
+
+def test_an_error_without_data_still_counts() -> None:
+    payload = load("not_found")
+    result = fedex.parse_track_response(payload)
+    assert all(r.problem is not None for r in result.values())

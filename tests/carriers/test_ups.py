@@ -642,3 +642,11 @@ async def test_credentials_from_environment() -> None:
     await ups.create(config, httpx.AsyncClient(transport=httpx.MockTransport(fake))).track([NUMBER])
     basic = base64.b64encode(b"env-id:env-secret").decode()
     assert fake.requests[0].headers["Authorization"] == f"Basic {basic}"
+
+
+def test_manifest_only_activity_of_type_i_is_label_created() -> None:
+    """Item 3: the only activity is MP (type I, no currentStatus): a label, not in transit."""
+    result = parse("manifest_only_type_i")
+    assert result.status is Status.LABEL_CREATED
+    assert [event.status for event in result.events] == [Status.LABEL_CREATED]
+    assert result.events[0].zone == "America/New_York"

@@ -493,3 +493,32 @@ def test_credentials_from_the_environment() -> None:
     # the USPS quota is small: the default budget keeps bursts small
     assert adapter.budget.max_concurrency == 2
     assert adapter.budget.requests_per_second == 1.0
+
+
+async def test_freshly_labelled_parcel_reads_as_label_created() -> None:
+    """Item 1: HTTP 400 with catalogue code 150001 is a label not yet scanned, not an error."""
+    fake = FakeUsps(httpx.Response(400, json=load("label_only_150001")))
+    result = (await adapter_for(fake).track([NUMBER]))[NUMBER]
+    assert result.status is Status.LABEL_CREATED
+    assert result.problem is None
+    assert result.status_code == "150001"
+    assert result.status_text.startswith("A status update is not yet available")
+
+
+async def test_not_found_code_in_a_400_is_not_found() -> None:
+    fake = FakeUsps(httpx.Response(400, json=load("not_found_in_400")))
+    result = (await adapter_for(fake).track([NUMBER]))[NUMBER]
+    assert result.problem is Problem.NOT_FOUND
+
+
+async def test_status_text_inside_an_error_body_is_read() -> None:
+    fake = FakeUsps(httpx.Response(404, json=load("status_in_error_body")))
+    result = (await adapter_for(fake).track([NUMBER]))[NUMBER]
+    assert result.status is Status.LABEL_CREATED
+    assert result.problem is None
+
+
+def test_label_only_error_inside_a_200_reads_the_same() -> None:
+    payload = load("label_only_150001")
+    payload["error"]["code"] = "200"
+    assert usps.parse_tracking(payload, NUMBER).status is Status.LABEL_CREATED
