@@ -20,6 +20,7 @@ from smsbot.zonedata import (
     POSTAL_PREFIXES,
     US_STATES,
     US_ZIP3,
+    US_ZIP3_STATES,
 )
 
 
@@ -87,9 +88,10 @@ def country_code(country: str | None) -> str | None:
     if not country or not country.strip():
         return None
     text = country.strip()
-    if len(text) == 2 and text.isalpha():
+    named = COUNTRY_NAMES.get(text.casefold())
+    if named is None and len(text) == 2 and text.isalpha():
         return text.upper()
-    return COUNTRY_NAMES.get(text.casefold())
+    return named
 
 
 def zone_for(
@@ -113,7 +115,9 @@ def zone_for(
     if code == "AU" and region in AU_STATES:
         return AU_STATES[region]
     if code == "US" and len(digits) >= 5 and digits[:5].isdigit():
-        return None  # a ZIP alone does not name a state; no ZIP-to-state table is bundled
+        zip3 = int(digits[:3])
+        state = next((st for end, st in US_ZIP3_STATES if zip3 <= end), "")
+        return US_ZIP3.get(digits[:3], US_STATES[state]) if state else None
     if code is None:
         return None
     for prefix, zone in POSTAL_PREFIXES.get(code, {}).items():

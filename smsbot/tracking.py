@@ -32,6 +32,7 @@ from smsbot.results import (
     Status,
     TrackingResult,
     carrier_local,
+    country_code,
     is_carrier_local,
     zone_for,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "batch_size_of",
     "carrier_local",
     "check_status",
+    "country_code",
     "fetch_token",
     "format_place",
     "is_carrier_local",

@@ -40,6 +40,7 @@ TRACKING = {
     "batch_size_of",
     "carrier_local",
     "check_status",
+    "country_code",
     "fetch_token",
     "format_place",
     "is_carrier_local",

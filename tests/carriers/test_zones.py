@@ -118,3 +118,21 @@ def test_carrier_local_delivered_at_takes_the_delivery_scans_zone() -> None:
     )
     assert result.delivered_at is not None
     assert result.delivered_at.astimezone(UTC) == datetime(2025, 1, 16, 2, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("postal", "zone"),
+    [
+        ("10001", "America/New_York"),
+        ("60601", "America/Chicago"),
+        ("37402", "America/New_York"),  # Chattanooga: the ZIP3 split still applies
+        ("80202", "America/Denver"),
+        ("85004", "America/Phoenix"),
+        ("94105", "America/Los_Angeles"),
+        ("99501", "America/Anchorage"),
+        ("96813", "Pacific/Honolulu"),
+        ("09001", None),  # military mail has no zone
+    ],
+)
+def test_a_us_zip_alone_names_the_zone(postal: str, zone: str | None) -> None:
+    assert zone_for(postal_code=postal, country="US") == zone
