@@ -47,9 +47,11 @@ TRACKING = {
     "parse_expires_in",
     "parse_retry_after",
     "parse_timestamp",
+    "push_document",
     "rate_limit_wait",
     "read_json",
     "send",
+    "signature_matches",
     "track_each",
     "zone_for",
 }
