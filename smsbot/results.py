@@ -175,7 +175,7 @@ class Event:
             name = None
         elif is_carrier_local(moment):
             moment = moment.replace(tzinfo=zone)
-        elif moment.astimezone(zone).utcoffset() == moment.utcoffset():
+        elif _agrees(moment, zone):
             moment = moment.astimezone(zone)
         else:
             name = None  # the carrier's offset disagrees with the place: trust the offset
@@ -247,4 +247,20 @@ class TrackingResult:
 
 
 def _instant(event: Event) -> datetime:
-    return event.time
+    """The event's instant as a naive UTC time (its wall clock for carrier-local times), for
+    sorting: naive values compare without converting, so times at the ends of the calendar
+    (year 1, year 9999) cannot overflow."""
+    moment = event.time
+    naive = moment.replace(tzinfo=None)
+    try:
+        return naive - (moment.utcoffset() or timedelta(0))
+    except OverflowError:
+        return naive
+
+
+def _agrees(moment: datetime, zone: tzinfo) -> bool:
+    """Whether `zone` keeps `moment`'s offset at that instant (False when out of range)."""
+    try:
+        return moment.astimezone(zone).utcoffset() == moment.utcoffset()
+    except (OverflowError, ValueError):
+        return False

@@ -119,7 +119,7 @@ def latest_instant(moment: datetime) -> datetime:
     be anywhere from UTC-12 to UTC+14, so it is at most 12 hours after the same wall clock
     read as UTC. Using the latest instant means "stalled" and "old news" are never decided
     early on a time we cannot place."""
-    if is_carrier_local(moment):
+    if is_carrier_local(moment) and moment.replace(tzinfo=None) < datetime.max - LATEST_OFFSET:
         return moment.replace(tzinfo=UTC) + LATEST_OFFSET
     return moment
 

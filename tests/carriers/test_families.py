@@ -175,6 +175,7 @@ def answer(name: str, fixture: str, status: int) -> TrackingResult | CarrierErro
         except CarrierError as error:
             return error
         (result,) = results.values()
+        assert isinstance(result, TrackingResult)
         return result
 
     logging.disable(logging.WARNING)  # unmapped-code warnings are expected for "unknown"

@@ -42,6 +42,8 @@ json_leaf = (
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=24)
     | st.sampled_from(["", "2024-11-20T09:05:00", "2024-13-45T99:99", "Delivered", "DL", "X"])
+    | st.sampled_from(["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "NY", "96813"])
+    | st.sampled_from(["0001-01-01T00:30:00", "9999-12-31T23:30:00", "US", "Hawaii", "HI"])
 )
 json_values = st.recursive(
     json_leaf,
@@ -119,9 +121,10 @@ def track_only_carrier_errors(name: str, body: bytes, status: int) -> None:
     async def run() -> Mapping[str, TrackingResult] | None:
         adapter = make(name, body, status)
         try:
-            return await adapter.track([number])
+            results: Mapping[str, TrackingResult] = await adapter.track([number])
         except CarrierError:
             return None
+        return results
 
     results = asyncio.run(run())
     if results is not None:
@@ -130,7 +133,7 @@ def track_only_carrier_errors(name: str, body: bytes, status: int) -> None:
 
 STATUSES = st.sampled_from([200, 200, 200, 201, 400, 401, 403, 404, 409, 422, 429, 500, 503])
 FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 

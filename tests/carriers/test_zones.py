@@ -136,3 +136,14 @@ def test_carrier_local_delivered_at_takes_the_delivery_scans_zone() -> None:
 )
 def test_a_us_zip_alone_names_the_zone(postal: str, zone: str | None) -> None:
     assert zone_for(postal_code=postal, country="US") == zone
+
+
+def test_times_at_the_ends_of_the_calendar_do_not_overflow() -> None:
+    """A garbled year 1 or 9999 from a carrier is kept as given, never a crash."""
+    early = Event(
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), Status.IN_TRANSIT, "x", state="NY"
+    )
+    late = Event(carrier_local(datetime(9999, 12, 31, 23, 30)), Status.IN_TRANSIT, "y", state="GU")
+    assert early.zone is None and early.time.utcoffset() == timedelta(hours=5)
+    result = TrackingResult("ups", "1Z", Status.IN_TRANSIT, events=(late, early))
+    assert [event.description for event in result.events] == ["x", "y"]
