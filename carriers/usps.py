@@ -59,7 +59,7 @@ STATUS_CODES: dict[str, Status] = {
 #: `status` texts (case-folded) that say more than their category: "Alert" covers returns and
 #: attempts, and "Delivered, To Original Sender" is a return, not the customer's delivery.
 STATUS_TEXTS: dict[str, Status] = {
-    "a status update is not yet available on your package": Status.PENDING,
+    "a status update is not yet available on your package": Status.LABEL_CREATED,
     "label created, not yet in system": Status.LABEL_CREATED,
     "shipping label created, usps awaiting item": Status.LABEL_CREATED,
     "pre-shipment, usps awaiting item": Status.LABEL_CREATED,

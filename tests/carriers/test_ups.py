@@ -7,7 +7,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -650,3 +650,28 @@ def test_manifest_only_activity_of_type_i_is_label_created() -> None:
     assert result.status is Status.LABEL_CREATED
     assert [event.status for event in result.events] == [Status.LABEL_CREATED]
     assert result.events[0].zone == "America/New_York"
+
+
+def test_cross_country_local_times_sort_as_instants() -> None:
+    """Item 7: scans printed in each facility's local time, Eastern to Hawaii, are ordered
+    by when they happened, not by their wall clocks (Louisville's 11:30 PM Eastern comes
+    before Ontario's 10:40 PM Pacific)."""
+    events = parse("cross_country_local_times").events
+    assert [event.location for event in events] == [
+        "Memphis, TN, US",
+        "Denver, CO, US",
+        "Louisville, KY, US",
+        "Ontario, CA, US",
+        "Anchorage, AK, US",
+        "Honolulu, HI, US",
+    ]
+    assert [event.zone for event in events] == [
+        "America/Chicago",
+        "America/Denver",
+        "America/New_York",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+    ]
+    newest = events[-1].time
+    assert newest.astimezone(UTC) == datetime(2025, 1, 15, 9, 50, tzinfo=UTC)

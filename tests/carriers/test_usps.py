@@ -522,3 +522,12 @@ def test_label_only_error_inside_a_200_reads_the_same() -> None:
     payload = load("label_only_150001")
     payload["error"]["code"] = "200"
     assert usps.parse_tracking(payload, NUMBER).status is Status.LABEL_CREATED
+
+
+def test_not_yet_available_in_a_200_is_label_created_too() -> None:
+    payload = {
+        "trackingNumber": NUMBER,
+        "statusCategory": "",
+        "status": "A status update is not yet available on your package",
+    }
+    assert usps.parse_tracking(payload, NUMBER).status is Status.LABEL_CREATED
