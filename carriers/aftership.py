@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -24,7 +25,6 @@ from smsbot.errors import (
     ConfigError,
 )
 from smsbot.tracking import (
-    CARRIER_LOCAL,
     CarrierConfig,
     DelayReason,
     Eta,
@@ -36,10 +36,13 @@ from smsbot.tracking import (
     UnknownCodeLog,
     check_status,
     format_place,
+    is_carrier_local,
     parse_timestamp,
+    push_document,
     rate_limit_wait,
     read_json,
     send,
+    signature_matches,
     track_each,
 )
 
@@ -90,10 +93,17 @@ TAGS: dict[str, Meaning] = {
     "Delivered": Meaning(Status.DELIVERED, None, "Delivered"),
     "AvailableForPickup": Meaning(Status.AVAILABLE_FOR_PICKUP, None, "Ready for pickup"),
     "Exception": Meaning(Status.EXCEPTION, DelayReason.OTHER),
-    # No update for 30 days: a stuck parcel is a problem. Without a reason the reply shows
-    # the note, which says exactly what is known. Without any scan it is PENDING instead.
-    "Expired": Meaning(Status.EXCEPTION, None, "No tracking updates for 30 days"),
+    # No update for 30 days: tracking stopped, nothing is known to be wrong. `parse_tracking`
+    # says so with the last scan (UNKNOWN + note), or PENDING without any scan.
+    "Expired": Meaning(Status.PENDING, None, "No tracking updates for 30 days"),
 }
+
+_ATTEMPTED, _EXCEPTION = Status.DELIVERY_ATTEMPTED, Status.EXCEPTION
+_AWAY, _FEES, _LATE = (
+    DelayReason.RECIPIENT_UNAVAILABLE,
+    DelayReason.HELD_FOR_PAYMENT,
+    DelayReason.CARRIER_DELAY,
+)
 
 #: Subtags (reference section 2.2). Delays that leave the parcel moving stay IN_TRANSIT with
 #: a reason, as the direct carriers' delays do.
@@ -114,12 +124,8 @@ SUBTAGS: dict[str, Meaning] = {
     "OutForDelivery_003": Meaning(Status.OUT_FOR_DELIVERY, None, "The carrier contacted you"),
     "OutForDelivery_004": Meaning(Status.OUT_FOR_DELIVERY, None, "Delivery appointment set"),
     "AttemptFail_001": TAGS["AttemptFail"],
-    "AttemptFail_002": Meaning(
-        Status.DELIVERY_ATTEMPTED, DelayReason.RECIPIENT_UNAVAILABLE, "No one was available"
-    ),
-    "AttemptFail_003": Meaning(
-        Status.DELIVERY_ATTEMPTED, DelayReason.RECIPIENT_UNAVAILABLE, "The business was closed"
-    ),
+    "AttemptFail_002": Meaning(_ATTEMPTED, _AWAY, "No one was available"),
+    "AttemptFail_003": Meaning(_ATTEMPTED, _AWAY, "The business was closed"),
     "Delivered_001": TAGS["Delivered"],
     "Delivered_002": Meaning(Status.DELIVERED, None, "Picked up"),
     "Delivered_003": Meaning(Status.DELIVERED, None, "Delivered and signed for"),
@@ -131,21 +137,15 @@ SUBTAGS: dict[str, Meaning] = {
     "Exception_003": Meaning(Status.EXCEPTION, DelayReason.REFUSED, "Delivery was refused"),
     "Exception_004": Meaning(Status.EXCEPTION, DelayReason.CUSTOMS, "Held in customs"),
     "Exception_005": Meaning(Status.IN_TRANSIT, DelayReason.CARRIER_DELAY, "Delayed"),
-    "Exception_006": Meaning(
-        Status.EXCEPTION, DelayReason.HELD_FOR_PAYMENT, "Held until fees are paid"
-    ),
+    "Exception_006": Meaning(_EXCEPTION, DelayReason.HELD_FOR_PAYMENT, "Held until fees are paid"),
     "Exception_007": Meaning(Status.EXCEPTION, DelayReason.ADDRESS, "Incorrect address"),
-    "Exception_008": Meaning(
-        Status.EXCEPTION, DelayReason.RECIPIENT_UNAVAILABLE, "Not picked up in time"
-    ),
+    "Exception_008": Meaning(_EXCEPTION, _AWAY, "Not picked up in time"),
     "Exception_009": Meaning(Status.EXCEPTION, DelayReason.OTHER, "Rejected by the carrier"),
     "Exception_010": Meaning(Status.RETURNING, None, "Returning to the sender"),
     "Exception_011": Meaning(Status.RETURNING, None, "Returned to the sender"),
     "Exception_012": Meaning(Status.EXCEPTION, DelayReason.DAMAGED, "Damaged"),
     "Exception_013": Meaning(Status.EXCEPTION, DelayReason.LOST, "Lost"),
-    "Exception_016": Meaning(
-        Status.IN_TRANSIT, DelayReason.CARRIER_DELAY, "Delayed at the carrier"
-    ),
+    "Exception_016": Meaning(Status.IN_TRANSIT, _LATE, "Delayed at the carrier"),
     "Exception_017": Meaning(Status.IN_TRANSIT, DelayReason.WEATHER, "Delayed by extreme weather"),
     "Exception_018": Meaning(Status.EXCEPTION, DelayReason.CUSTOMS, "Documents missing"),
     "Expired_001": TAGS["Expired"],
@@ -286,20 +286,23 @@ def _events(raw: object, carrier: str) -> tuple[Event, ...]:
         for entry in raw
         if isinstance(entry, dict) and (when := _time(entry.get("checkpoint_time"))) is not None
     ]
-    # Carrier-local times sort like UTC: if any checkpoint lacks an offset, compare them all
-    # by wall clock rather than mixing the two.
-    wall_clock = any(when.tzinfo is CARRIER_LOCAL for when, _entry in timed)
+    # Each checkpoint keeps what AfterShip gave: its own offset ("it uses the time zone of
+    # the checkpoint"), or carrier-local time that the SDK places by the checkpoint's state,
+    # postal code and country.
     events = []
     for when, entry in timed:
         tag, subtag = _text(entry.get("tag")), _text(entry.get("subtag"))
         meaning = _meaning(tag, subtag)
         events.append(
             Event(
-                when.replace(tzinfo=CARRIER_LOCAL) if wall_clock else when,
+                when,
                 meaning.status if meaning else Status.UNKNOWN,
                 _first(entry, "message", "subtag_message"),
                 _first(entry, "raw_tag", "subtag", "tag"),
                 _place(entry),
+                state=_text(entry.get("state")) or None,
+                postal_code=_text(entry.get("zip")) or None,
+                country=_text(entry.get("country_region") or entry.get("country_iso3")) or None,
             )
         )
     return tuple(events)
@@ -341,13 +344,32 @@ def _eta(tracking: Mapping[str, Any]) -> Eta | None:
 
 
 def _delivered_at(tracking: Mapping[str, Any], events: Sequence[Event]) -> datetime | None:
-    """`shipment_delivery_date` when it has a time of day, else the newest delivered scan."""
+    """When it was delivered, from the most exact source AfterShip gives.
+
+    The Delivered checkpoint's `checkpoint_time` carries the local offset of the scan, so an
+    offset-bearing delivered checkpoint wins. `shipment_delivery_date` often comes without
+    an offset although AfterShip fills it in UTC: with an offset it is used as is; without
+    one, a delivered checkpoint (placed in its zone) is preferred, and the field is read as
+    UTC only when there is no such checkpoint. A date without a time of day says no time.
+    """
+    delivered = [event for event in events if event.status is Status.DELIVERED]
+    exact = [event.time for event in delivered if not is_carrier_local(event.time)]
+    if exact:
+        return max(exact)
     text = _text(tracking.get("shipment_delivery_date"))
     given = _time(text)
-    if given is not None and len(text) > len("YYYY-MM-DD"):
+    timed = given is not None and len(text) > len("YYYY-MM-DD")
+    if given is not None and timed and not is_carrier_local(given):
         return given
-    delivered = [event.time for event in events if event.status is Status.DELIVERED]
-    return max(delivered) if delivered else None
+    if delivered:
+        return delivered[-1].time
+    return given.replace(tzinfo=UTC) if given is not None and timed else None
+
+
+def expired_note(last: Event) -> str:
+    """What an expired tracking says: updates stopped, and the last scan the carrier made."""
+    scan = ", ".join(filter(None, (last.description or "a scan", last.location)))
+    return f"tracking expired, no update for 30 days; last scan {last.time.date()}: {scan}"
 
 
 def _pieces(tracking: Mapping[str, Any]) -> int:
@@ -376,6 +398,10 @@ def parse_tracking(
     note = (said or newest or tag) if meaning is None else (meaning.note or newest or said or tag)
     if tag == "Expired" and not events:
         status, note = Status.PENDING, "No tracking information from the carrier in 30 days"
+    elif tag == "Expired":
+        # Expired after scans: tracking stopped updating, nothing is known to be wrong with
+        # the parcel. Say so, with the last scan, instead of calling it a delivery problem.
+        status, reason, note = Status.UNKNOWN, None, expired_note(events[-1])
     if tracking.get("return_to_sender") is True and status not in (
         Status.PENDING,
         Status.LABEL_CREATED,
@@ -421,7 +447,9 @@ class AfterShipAdapter:
         base_url: str,
         budget: RequestBudget,
         codes: Mapping[str, str],
+        webhook_secret: str | None = None,
     ) -> None:
+        self._webhook_secret = webhook_secret
         self._http = http
         self._api_key = api_key
         self._url = base_url + API_PATH
@@ -429,6 +457,24 @@ class AfterShipAdapter:
         self.codes = dict(codes)
         self._ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._unknown = UnknownCodeLog(NAME)
+
+    def verify_push(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """`aftership-hmac-sha256`: base64 HMAC-SHA256 of the raw body, keyed by the
+        webhook secret. Without `webhook_secret` configured, every push is refused."""
+        given = headers.get("aftership-hmac-sha256")
+        return signature_matches(self._webhook_secret, body, given, encoding="base64")
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> list[TrackingResult]:
+        """A tracking webhook: the tracking is in `msg`."""
+        tracking = _obj(push_document(body, NAME).get("msg"))
+        number = _text(tracking.get("tracking_number"))
+        if not number:
+            raise CarrierResponseError(NAME, "tracking webhook without a tracking_number")
+        result = parse_tracking(tracking, number)
+        slug = result.service_carrier or ""
+        known = {**SLUGS, **self.codes}.items()
+        ours = next((name for name, code in known if code == slug), slug.replace("-", "_"))
+        return [replace(result, service_carrier=ours or None)]
 
     def slug_for(self, carrier: str) -> str:
         """AfterShip's slug for smsbot's carrier name: `codes`, `SLUGS`, else "_" -> "-"."""
@@ -504,26 +550,15 @@ class AfterShipAdapter:
                 self._ids.popitem(last=False)
         return result
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        json: Mapping[str, str] | None = None,
-    ) -> Any:
-        """One API call; the JSON envelope, or the `CarrierError` for a failed HTTP call.
+    async def _call(self, method: str, path: str, **query: Any) -> Any:
+        """One API call (`query`: `params` and/or `json`); the JSON envelope, or the
+        `CarrierError` for a failed HTTP call.
 
         4xx answers with an envelope are returned (their meta code says what happened); a
         200 whose meta says 429 pauses the budget like an HTTP 429 does.
         """
-        request = self._http.build_request(
-            method,
-            self._url + path,
-            params=params,
-            json=json,
-            headers={"as-api-key": self._api_key, "Accept": "application/json"},
-        )
+        headers = {"as-api-key": self._api_key, "Accept": "application/json"}
+        request = self._http.build_request(method, self._url + path, headers=headers, **query)
         response = await send(self._http, self.budget, request)
         if response.status_code in (401, 403) or response.status_code >= 500:
             check_status(response, NAME)
@@ -558,4 +593,7 @@ def create(config: CarrierConfig, http: httpx.AsyncClient) -> AfterShipAdapter:
         # POST /trackings 20. One budget covers them all, so the tightest one sets the pace.
         budget=config.budget(max_concurrency=4, requests_per_second=5),
         codes=codes,
+        webhook_secret=config.optional_secret(
+            "webhook_secret", env="SMSBOT_AFTERSHIP_WEBHOOK_SECRET"
+        ),
     )

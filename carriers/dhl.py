@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -24,11 +25,14 @@ from smsbot.tracking import (
     TrackingResult,
     UnknownCodeLog,
     check_status,
+    country_code,
     format_place,
+    is_carrier_local,
     parse_timestamp,
     read_json,
     send,
     track_each,
+    zone_for,
 )
 
 NAME = "dhl"
@@ -195,10 +199,59 @@ def _first(table: Mapping[str, V], words: str) -> V | None:
     return None
 
 
+#: Words kept in capitals (or in their own spelling) when a place name is title-cased.
+ACRONYMS = {
+    word.upper(): word
+    for word in (
+        *("US", "USA", "UK", "UAE", "EU", "UPS", "USPS", "DHL", "FedEx", "NYC", "DC"),
+        *("JFK", "LAX", "ORD", "CVG", "LEJ", "HKG", "EWR", "SFO", "MIA", "ATL", "DFW"),
+    )
+}
+
+
+def _word_case(word: str) -> str:
+    known = ACRONYMS.get(word.upper())
+    if known is not None:
+        return known
+    # "O'HARE" -> "O'Hare", "SAINT-DENIS" -> "Saint-Denis"
+    return re.sub(r"[A-Za-z]+", lambda m: m[0][:1].upper() + m[0][1:].lower(), word)
+
+
+def place_name(locality: str, country: str) -> str:
+    """DHL's locality as people write it: "NEW YORK GATEWAY - USA" in country US is
+    "New York Gateway". Capitals are title-cased (known acronyms kept); a trailing
+    " - <country>" that repeats `country` is dropped. Mixed case is left as DHL sent it.
+    """
+    head, sep, tail = locality.rpartition(" - ")
+    repeated = country_code(tail)
+    if sep and head.strip() and repeated and repeated == (country_code(country) or repeated):
+        locality = head.strip()
+    if locality != locality.upper():
+        return locality
+    # A two-letter part after a comma is a state or province code: "CINCINNATI HUB, OH".
+    parts = [part.strip() for part in locality.split(",")]
+    return ", ".join(
+        part if index and len(part) == 2 else " ".join(_word_case(w) for w in part.split())
+        for index, part in enumerate(parts)
+    )
+
+
+_STATE_SUFFIX = re.compile(r",\s*([A-Za-z]{2})(?:\s+-\s+[A-Za-z ]+)?$")
+
+
+def _state(address: Mapping[str, Any]) -> str | None:
+    """A US state or Canadian province at the end of the locality ("CINCINNATI HUB, OH")."""
+    if _text(address.get("countryCode")).upper() not in ("US", "CA"):
+        return None
+    match = _STATE_SUFFIX.search(_text(address.get("addressLocality")))
+    return match[1].upper() if match else None
+
+
 def _place(value: object) -> str | None:
     address = _obj(_obj(value).get("address"))
+    country = _text(address.get("countryCode"))
     locality = _text(address.get("addressLocality")) or _text(address.get("postalCode"))
-    return format_place(locality, _text(address.get("countryCode")))
+    return format_place(place_name(locality, country), country)
 
 
 def classify(status: Mapping[str, Any]) -> tuple[Status, DelayReason | None]:
@@ -223,10 +276,31 @@ def classify(status: Mapping[str, Any]) -> tuple[Status, DelayReason | None]:
     return result, reason
 
 
+def _recipient_zone(shipment: Mapping[str, Any]) -> ZoneInfo | None:
+    address = _obj(_obj(shipment.get("destination")).get("address"))
+    name = zone_for(
+        postal_code=_text(address.get("postalCode")) or None,
+        country=_text(address.get("countryCode")) or None,
+    )
+    return ZoneInfo(name) if name else None
+
+
+def _at_recipient(moment: datetime | None, zone: ZoneInfo | None) -> datetime | None:
+    """A window bound on the recipient's clock: a carrier-local or UTC ("Z") time is put in
+    the destination's zone when it is known; a time with a local offset is kept as given."""
+    if moment is None or zone is None:
+        return moment
+    if is_carrier_local(moment):
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone) if moment.utcoffset() == timedelta(0) else moment
+
+
 def _eta(shipment: Mapping[str, Any]) -> Eta | None:
     frame = _obj(shipment.get("estimatedDeliveryTimeFrame"))
-    start, end = _time(frame.get("estimatedFrom")), _time(frame.get("estimatedThrough"))
-    single = _time(shipment.get("estimatedTimeOfDelivery"))
+    zone = _recipient_zone(shipment)
+    start = _at_recipient(_time(frame.get("estimatedFrom")), zone)
+    end = _at_recipient(_time(frame.get("estimatedThrough")), zone)
+    single = _at_recipient(_time(shipment.get("estimatedTimeOfDelivery")), zone)
     if start is not None and end is not None and end >= start:
         if start.date() != end.date():
             return Eta(start.date(), latest=end.date())
@@ -260,7 +334,19 @@ def _events(raw: object, carrier: str) -> tuple[Event, ...]:
         status = classify(entry)[0]
         text = _first_text(entry, "description", "statusDetailed", "status")
         code = _text(entry.get("statusCode"))
-        events.append(Event(when, status, text, code, _place(entry.get("location"))))
+        address = _obj(_obj(entry.get("location")).get("address"))
+        events.append(
+            Event(
+                when,
+                status,
+                text,
+                code,
+                _place(entry.get("location")),
+                state=_state(address),
+                postal_code=_text(address.get("postalCode")) or None,
+                country=_text(address.get("countryCode")) or None,
+            )
+        )
     return tuple(events)
 
 

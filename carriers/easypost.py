@@ -34,8 +34,10 @@ from smsbot.tracking import (
     check_status,
     format_place,
     parse_timestamp,
+    push_document,
     read_json,
     send,
+    signature_matches,
     track_each,
 )
 
@@ -222,6 +224,16 @@ def classify(status: str, detail: str, message: str = "") -> tuple[Status, Delay
     return result, reason
 
 
+def _where(value: object) -> dict[str, str | None]:
+    """The parts of a tracking_location that give a scan its time zone."""
+    location = _obj(value)
+    return {
+        "state": _text(location.get("state")) or None,
+        "postal_code": _text(location.get("zip")) or None,
+        "country": _text(location.get("country")) or None,
+    }
+
+
 def _place(value: object) -> str | None:
     location = _obj(value)
     country = _text(location.get("country"))
@@ -254,6 +266,7 @@ def _events(raw: object, carrier: str) -> tuple[tuple[Event, str, str], ...]:
             message,
             code,
             _place(entry.get("tracking_location")),
+            **_where(entry.get("tracking_location")),
         )
         events.append((event, status, detail))
     return tuple(sorted(events, key=lambda item: item[0].time))
@@ -376,8 +389,10 @@ class EasyPostAdapter:
         codes: Mapping[str, str],
         budget: RequestBudget,
         remember: int = REMEMBERED_TRACKERS,
+        webhook_secret: str | None = None,
     ) -> None:
         self.name = name
+        self._webhook_secret = webhook_secret
         self.codes = {**CARRIER_CODES, **codes}
         self.budget = budget
         self._http = http
@@ -393,6 +408,29 @@ class EasyPostAdapter:
     def code_for(self, carrier: str) -> str:
         """EasyPost's code for smsbot's carrier name; unknown names are sent as given."""
         return self.codes.get(carrier, carrier)
+
+    def verify_push(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """EasyPost signs a webhook with its secret: `X-Hmac-Signature` is
+        "hmac-sha256-hex=" + the hex HMAC-SHA256 of the raw body, keyed by the secret in
+        NFKD form. Without `webhook_secret` configured, every push is refused."""
+        signature = headers.get("x-hmac-signature")
+        return signature_matches(
+            self._webhook_secret, body, signature, prefix="hmac-sha256-hex=", nfkd=True
+        )
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> list[TrackingResult]:
+        """A `tracker.*` Event: its `result` is the Tracker. Other events: nothing."""
+        event = push_document(body, self.name)
+        if not _text(event.get("description")).startswith("tracker."):
+            return []
+        tracker = _obj(event.get("result"))
+        number = _text(tracker.get("tracking_code"))
+        if not number:
+            raise CarrierResponseError(self.name, "tracker event without a tracking_code")
+        result = parse_tracker(tracker, number, carrier=self.name)
+        code = (result.service_carrier or "").casefold()
+        ours = next((n for n, c in self.codes.items() if c.casefold() == code), code or None)
+        return [replace(result, service_carrier=ours)]
 
     async def track(self, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """One result per distinct number, carrier detected by EasyPost."""
@@ -492,4 +530,7 @@ def create(config: CarrierConfig, http: httpx.AsyncClient) -> EasyPostAdapter:
         # EasyPost publishes no numbers (its limits are partly CPU-time based) and answers
         # overload with 429: four calls in flight at five a second stays well clear of it.
         budget=config.budget(max_concurrency=4, requests_per_second=5),
+        webhook_secret=config.optional_secret(
+            "webhook_secret", env="SMSBOT_EASYPOST_WEBHOOK_SECRET"
+        ),
     )

@@ -194,6 +194,9 @@ def _scan(raw: object) -> _Scan | None:
             _text(location, "stateOrProvinceCode"),
             _text(location, "countryCode"),
         ),
+        state=_text(location, "stateOrProvinceCode") or None,
+        postal_code=_text(location, "postalCode") or None,
+        country=_text(location, "countryCode") or None,
     )
     return _Scan(event, _text(raw, "exceptionCode"), exception_text)
 
@@ -307,6 +310,21 @@ def _error_result(carrier: str, number: str, error: Mapping[str, Any]) -> Tracki
     return TrackingResult(carrier, number, Status.UNKNOWN, status_text=message, status_code=code)
 
 
+def _has_error(raw: Mapping[str, Any]) -> bool:
+    error = raw.get("error")
+    if not isinstance(error, dict):
+        return bool(error)
+    return bool(_text(error, "code") or _text(error, "message"))
+
+
+def _has_data(raw: Mapping[str, Any]) -> bool:
+    latest = raw.get("latestStatusDetail")
+    scans = raw.get("scanEvents")
+    return (isinstance(latest, dict) and bool(_text(latest, "code"))) or (
+        isinstance(scans, list) and bool(scans)
+    )
+
+
 def _newest_time(result: TrackingResult) -> datetime:
     return result.last_event.time if result.last_event is not None else _EARLIEST
 
@@ -332,7 +350,9 @@ def parse_track_response(payload: object, *, carrier: str = NAME) -> dict[str, T
         raws = entry.get("trackResults") if isinstance(entry, dict) else None
         if not number or not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
             raise CarrierResponseError(carrier, "a completeTrackResults entry has the wrong shape")
-        shipments = [raw for raw in raws if not raw.get("error")]
+        # Data wins over an error object: FedEx sends empty ones ({"code": "", ...}) beside
+        # real track data, and an error only means something when there is nothing else.
+        shipments = [raw for raw in raws if _has_data(raw) or not _has_error(raw)]
         if shipments:
             # A reused number has one result per shipment: the one scanned last is current.
             parsed = [_parse_result(carrier, number, raw) for raw in shipments]

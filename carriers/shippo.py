@@ -7,6 +7,7 @@ Shippo needs the carrier with every number: `track_for` ([routing]) is the norma
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,13 +31,16 @@ from smsbot.tracking import (
     check_status,
     format_place,
     parse_timestamp,
+    push_document,
     read_json,
     send,
+    signature_matches,
     track_each,
 )
 
 NAME = "shippo"
 DEFAULT_BASE_URL = "https://api.goshippo.com"
+PUSH_TOLERANCE_S = 300  # how old a signed push may be (its `t`), either way
 TRACK_PATH = "/tracks/"
 CHECK_PATH = "/carrier_accounts"
 API_VERSION = "2018-02-08"  # pins the documented Track shape
@@ -237,7 +241,17 @@ def _event(entry: Mapping[str, Any]) -> Event | None:
     if when is None:
         return None  # an event without a usable time cannot be placed; the rest still can
     status = classify(entry)[0]
-    return Event(when, status, _description(entry), _code(entry), _place(entry.get("location")))
+    location = _obj(entry.get("location"))
+    return Event(
+        when,
+        status,
+        _description(entry),
+        _code(entry),
+        _place(location),
+        state=_text(location.get("state")) or None,
+        postal_code=_text(location.get("zip")) or None,
+        country=_text(location.get("country")) or None,
+    )
 
 
 def _events(history: list[Any], current: Mapping[str, Any]) -> tuple[Event, ...]:
@@ -317,6 +331,14 @@ def parse_track_response(payload: object, number: str, *, carrier: str = NAME) -
     )
 
 
+def _url_of(response: httpx.Response) -> str:
+    try:
+        url = response.request.url
+    except RuntimeError:  # a response built without its request
+        return "Shippo"
+    return str(url.copy_with(query=None))
+
+
 def _refusal(response: httpx.Response, number: str, token: str, asked: str) -> TrackingResult:
     """Read a 400/404: a number Shippo refuses is a result; a carrier it does not know raises.
 
@@ -325,7 +347,15 @@ def _refusal(response: httpx.Response, number: str, token: str, asked: str) -> T
     try:
         body = response.json()
     except ValueError:
-        body = None
+        # Not Shippo's API answering (a web page: wrong base_url or path, or a proxy): say
+        # what came back and where from, rather than guess at the carrier code.
+        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
+        raise CarrierResponseError(
+            NAME,
+            f"HTTP {response.status_code} with a non-JSON body ({kind}) from "
+            f"{_url_of(response)}: not an answer of Shippo's API; check base_url "
+            f"(default {DEFAULT_BASE_URL}) and the carrier token {token!r}",
+        ) from None
     details: list[str] = []
     fields: set[str] = set()
     if isinstance(body, dict):
@@ -374,7 +404,11 @@ class ShippoAdapter:
         budget: RequestBudget,
         codes: Mapping[str, str],
         default_carrier: str | None = None,
+        webhook_secret: str | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._webhook_secret = webhook_secret
+        self._clock = clock
         self._http = http
         self._auth = f"ShippoToken {api_token}"
         self._test_mode = api_token.startswith(TEST_TOKEN_PREFIX)
@@ -387,6 +421,35 @@ class ShippoAdapter:
     def code_for(self, carrier: str) -> str:
         """Shippo's token for smsbot's carrier name (the name itself when none is known)."""
         return self.codes.get(carrier, carrier)
+
+    def verify_push(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """`Shippo-Auth-Signature: t=<unix time>,v1=<hex>`: the HMAC-SHA256 of "<t>." + the
+        raw body, keyed by the webhook secret, sent less than `PUSH_TOLERANCE_S` ago (an old
+        signed body replayed is refused). Without `webhook_secret`, every push is refused."""
+        parts = dict(
+            part.strip().split("=", 1)
+            for part in headers.get("shippo-auth-signature", "").split(",")
+            if "=" in part
+        )
+        stamp = parts.get("t", "")
+        if not stamp.isdigit() or abs(self._clock() - int(stamp)) > PUSH_TOLERANCE_S:
+            return False
+        signed = stamp.encode() + b"." + body
+        return signature_matches(self._webhook_secret, signed, parts.get("v1"))
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> list[TrackingResult]:
+        """A `track_updated` webhook: the Track object is in `data`. Other events: nothing."""
+        document = push_document(body, NAME)
+        if _text(document.get("event")) != "track_updated":
+            return []
+        track = _obj(document.get("data"))
+        number = _text(track.get("tracking_number"))
+        if not number:
+            raise CarrierResponseError(NAME, "track_updated without a tracking_number")
+        result = parse_track_response(track, number)
+        token = (result.service_carrier or _text(track.get("carrier"))).casefold()
+        ours = next((n for n, c in self.codes.items() if c.casefold() == token), token or None)
+        return [replace(result, service_carrier=ours)]
 
     async def track_for(self, carrier: str, numbers: Sequence[str]) -> dict[str, TrackingResult]:
         """Track `numbers` of `carrier` (smsbot's name); one result per distinct number.
@@ -497,4 +560,5 @@ def create(config: CarrierConfig, http: httpx.AsyncClient) -> ShippoAdapter:
         ),
         codes=codes,
         default_carrier=default,
+        webhook_secret=config.optional_secret("webhook_secret", env="SMSBOT_SHIPPO_WEBHOOK_SECRET"),
     )

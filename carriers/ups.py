@@ -304,12 +304,19 @@ def _invalid(carrier: str, number: str, text: str) -> TrackingResult:
     )
 
 
+#: Manifest codes (`status.code`): shipment information received, nothing scanned yet.
+MANIFEST_CODES = frozenset({"MP"})
+
+
 def _status_of(status: dict[str, Any]) -> tuple[Status, str]:
     """The normalized status and the code it was read from (kept for unknown codes)."""
     kind = _text(status.get("type")).upper()
     detail = _detail_code(status)
     if detail in STATUS_CODES:
         return STATUS_CODES[detail], detail
+    if _text(status.get("code")).upper() in MANIFEST_CODES:
+        # A manifest scan is the label, whatever its activity type says (UPS sends "I").
+        return Status.LABEL_CREATED, detail or kind
     if kind in TYPE_STATUSES:
         return TYPE_STATUSES[kind], detail or kind
     return Status.UNKNOWN, detail or kind or _text(status.get("code"))
@@ -355,14 +362,23 @@ def _activity(item: Any, use_gmt: bool) -> tuple[Event, dict[str, Any]] | None:
     normalized, code = _status_of(status)
     location = item.get("location")
     address = location.get("address") if isinstance(location, dict) else None
-    place = None
+    place, state, postal, country = None, "", "", ""
     if isinstance(address, dict):
         country = _text(address.get("countryCode")) or _text(address.get("country"))
-        place = format_place(
-            _text(address.get("city")), _text(address.get("stateProvince")), country
-        )
+        state, postal = _text(address.get("stateProvince")), _text(address.get("postalCode"))
+        place = format_place(_text(address.get("city")), state, country)
     description = _text(status.get("description")) or _text(status.get("simplifiedTextDescription"))
-    return Event(when, normalized, description, code, place), status
+    event = Event(
+        when,
+        normalized,
+        description,
+        code,
+        place,
+        state=state or None,
+        postal_code=postal or None,
+        country=country or None,
+    )
+    return event, status
 
 
 def _inherit_updates(events: list[Event]) -> list[Event]:

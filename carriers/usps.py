@@ -59,7 +59,7 @@ STATUS_CODES: dict[str, Status] = {
 #: `status` texts (case-folded) that say more than their category: "Alert" covers returns and
 #: attempts, and "Delivered, To Original Sender" is a return, not the customer's delivery.
 STATUS_TEXTS: dict[str, Status] = {
-    "a status update is not yet available on your package": Status.PENDING,
+    "a status update is not yet available on your package": Status.LABEL_CREATED,
     "label created, not yet in system": Status.LABEL_CREATED,
     "shipping label created, usps awaiting item": Status.LABEL_CREATED,
     "pre-shipment, usps awaiting item": Status.LABEL_CREATED,
@@ -224,7 +224,19 @@ def _events(raw_events: object) -> tuple[Event, ...]:
         place = format_place(city, state or _text(raw, "eventCountry")) or format_place(
             _text(raw, "eventZIP")
         )
-        events.append(Event(when, status, description, code, place))
+        events.append(
+            Event(
+                when,
+                status,
+                description,
+                code,
+                place,
+                state=state or None,
+                postal_code=_text(raw, "eventZIP") or None,
+                # USPS leaves eventCountry empty for domestic scans.
+                country=_text(raw, "eventCountry") or ("US" if state else None),
+            )
+        )
     return tuple(events)
 
 
@@ -277,14 +289,73 @@ def _delay_reason(status: Status, texts: Sequence[str]) -> DelayReason | None:
     return DelayReason.OTHER if status is Status.EXCEPTION else None
 
 
+#: Codes of USPS's error catalogue (`error.errors[].code`) that are facts about the parcel.
+#: 150001: "A status update is not yet available on your package..." - the label exists and
+#: USPS has not scanned the item yet. The negative codes are the legacy catalogue's, still
+#: carried through: -2147219302 "could not locate the tracking information", -2147219283
+#: "Label Created, not yet in system".
+LABEL_ONLY_ERRORS = frozenset({"150001", "-2147219283"})
+NOT_FOUND_ERRORS = frozenset({"-2147219302", "-2147219284"})
+
+#: Phrases of error texts (case-folded) that say the same when the code is missing.
+LABEL_ONLY_PHRASES = ("status update is not yet available", "label created, not yet in system")
+NOT_FOUND_PHRASES = (
+    "could not locate the tracking information",
+    "tracking number not found",
+    "no record of that item",
+)
+
+
+def _error_details(error: Mapping[str, Any]) -> tuple[set[str], list[str]]:
+    """(codes, texts) of an error object: its message and every errors[] entry."""
+    codes: set[str] = set()
+    message = error.get("message")
+    texts = [message.strip()] if isinstance(message, str) and message.strip() else []
+    details = error.get("errors")
+    for detail in details if isinstance(details, list) else []:
+        if not isinstance(detail, dict):
+            continue
+        code = detail.get("code")
+        if isinstance(code, str | int) and not isinstance(code, bool):
+            codes.add(str(code).strip())
+        for key in ("title", "detail", "message"):
+            value = detail.get(key)
+            if isinstance(value, str) and value.strip():
+                texts.append(value.strip())
+    return codes, texts
+
+
+def _parcel_fact(error: Mapping[str, Any], number: str) -> TrackingResult | None:
+    """What an error body says about the parcel itself, by catalogue code or status text."""
+    codes, texts = _error_details(error)
+    folded = [text.casefold() for text in texts]
+    said = next((text for text in texts if text.casefold() != "bad request"), "")
+    if codes & LABEL_ONLY_ERRORS or any(p in t for t in folded for p in LABEL_ONLY_PHRASES):
+        hint = next((t for t in texts if "not yet" in t.casefold()), said)
+        code = min(codes & LABEL_ONLY_ERRORS, default="")
+        return TrackingResult(NAME, number, Status.LABEL_CREATED, hint, status_code=code)
+    if codes & NOT_FOUND_ERRORS or any(p in t for t in folded for p in NOT_FOUND_PHRASES):
+        return TrackingResult.not_found(NAME, number, said)
+    for text in texts:  # a status text inside an error body still says where the parcel is
+        status = _status_from_text(text.rstrip("."))
+        if status is not None and status is not Status.UNKNOWN:
+            return TrackingResult(NAME, number, status, status_text=text)
+    return None
+
+
 def parse_error(code: int, body: object, number: str) -> TrackingResult | None:
-    """The result an error answer means for `number`: not found (404), an invalid number
-    (400 naming the tracking number), or None when it is not about the parcel.
+    """The result an error answer means for `number`: label created (code 150001: no scan
+    yet), not found (404 or a not-found code), a status named in the error's texts, an
+    invalid number (400 naming the tracking number), or None when it is not about the parcel.
     """
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     message = error.get("message")
     text = message.strip() if isinstance(message, str) else ""
+    if code in (0, 200, 400, 404):
+        fact = _parcel_fact(error, number)
+        if fact is not None:
+            return fact
     if code == 404:
         return TrackingResult.not_found(NAME, number, text)
     if code != 400:

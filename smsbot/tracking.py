@@ -11,17 +11,22 @@ re-exported here. The imports run one way: results <- errors <- transport <- tra
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
 
-from smsbot.errors import CarrierError, ConfigError
+from smsbot.errors import CarrierError, CarrierResponseError, ConfigError
 from smsbot.results import (
     CARRIER_LOCAL,
     FINAL_STATUSES,
@@ -32,7 +37,10 @@ from smsbot.results import (
     Status,
     TrackingResult,
     carrier_local,
+    country_code,
+    is_carrier_local,
     sanitized,
+    zone_for,
 )
 from smsbot.transport import (
     RequestBudget,
@@ -68,16 +76,21 @@ __all__ = [
     "batch_size_of",
     "carrier_local",
     "check_status",
+    "country_code",
     "fetch_token",
     "format_place",
+    "is_carrier_local",
     "parse_expires_in",
     "parse_retry_after",
     "parse_timestamp",
+    "push_document",
     "rate_limit_wait",
     "read_json",
     "sanitized",
     "send",
+    "signature_matches",
     "track_each",
+    "zone_for",
 ]
 
 #: How many numbers the gateway hands one `track` call when the adapter does not say.
@@ -232,6 +245,14 @@ class CarrierConfig:
             raise self._error(key, "must be a string")
         return value
 
+    def optional_secret(self, key: str, env: str) -> str | None:
+        """A secret from the table, else from environment variable `env`; None when unset
+        (a feature that needs it, such as verifying pushes, is then off)."""
+        value = self.values.get(key) or self.environ.get(env)
+        if value is not None and not isinstance(value, str):
+            raise self._error(key, "must be a string")
+        return value or None
+
     def number(self, key: str, default: float) -> float:
         """A positive number (int or float)."""
         value = self.values.get(key, default)
@@ -323,3 +344,35 @@ async def track_each(
             failure.partial = results
         raise failure
     return results
+
+
+def signature_matches(
+    secret: str | None,
+    message: bytes,
+    given: str | None,
+    *,
+    encoding: Literal["hex", "base64"] = "hex",
+    prefix: str = "",
+    nfkd: bool = False,
+) -> bool:
+    """Whether `given` is `prefix` + the HMAC-SHA256 of `message` keyed by `secret`, in
+    `encoding`; compared in constant time. False without a secret or a signature. `nfkd`
+    normalizes the secret first (EasyPost's client libraries do).
+    """
+    if not secret or not given:
+        return False
+    key = (unicodedata.normalize("NFKD", secret) if nfkd else secret).encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    text = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
+    return hmac.compare_digest((prefix + text).encode(), given.strip().encode())
+
+
+def push_document(body: bytes, carrier: str) -> dict[str, Any]:
+    """A pushed body as a JSON object; `CarrierResponseError` for anything else."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
+        raise CarrierResponseError(carrier, "push body is not JSON") from None
+    if not isinstance(document, dict):
+        raise CarrierResponseError(carrier, "push body is not a JSON object")
+    return document

@@ -356,3 +356,25 @@ def test_routing_prefix_is_not_sent_to_the_carrier() -> None:
     assert match.trackable == "9400111206206406260787"
     [plain] = detect("9400111206206406260787")
     assert plain.trackable == plain.number
+
+
+# -- FedEx Ground Economy / SmartPost (issue 13, item 17)
+
+
+@pytest.mark.parametrize(
+    ("number", "carriers"),
+    [("9261290983420002645435", ["fedex", "usps"]), ("61290983420002645435", ["fedex"])],
+    ids=["22-digit with AI 92: FedEx, then USPS", "20-digit printed without the AI"],
+)
+def test_fedex_ground_economy_is_tried_before_usps(number: str, carriers: list[str]) -> None:
+    assert detect(number)[0].format == "FedEx Ground Economy"
+    assert carriers_for(number) == carriers
+
+
+def test_ground_economy_needs_its_check_digit() -> None:
+    assert "fedex" not in carriers_for("9261290983420002645436")
+
+
+def test_other_impb_numbers_stay_usps_only() -> None:
+    assert carriers_for("9400109104250532908587") == ["usps"]
+    assert carriers_for("9205590199535100000001") == ["usps"]

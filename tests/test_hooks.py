@@ -114,7 +114,7 @@ def test_a_push_for_an_unknown_number_matches_nothing(client: TestClient) -> Non
 )
 def test_a_bad_signature_is_refused(client: TestClient, headers: dict[str, str]) -> None:
     body = push_body(Status.DELIVERED)
-    assert client.post("/hooks/pushy", content=body, headers=headers).status_code == 403
+    assert client.post("/hooks/pushy", content=body, headers=headers).status_code == 401
 
 
 @pytest.mark.parametrize("carrier", ["nobody", "demo", "PUSHY", "..", "pushy%00"])

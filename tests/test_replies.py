@@ -139,9 +139,11 @@ SHAPES: dict[str, tuple[TrackingResult, str, str]] = {
     ),
     "delayed": (
         WEATHER,
-        "Order 1001: Delayed by severe weather near Memphis, TN. New ETA Thu Nov 26. Sorry!",
+        # An exception names the carrier (issue 13, item 6).
+        "Order 1001: Delayed by severe weather near Memphis, TN. New ETA Thu Nov 26. "
+        "Contact UPS or reply HELP.",
         "Pedido 1001: retrasado por mal tiempo cerca de Memphis, TN. Ahora llega el jue 26 nov. "
-        "Lo sentimos.",
+        "Contacta a UPS o responde AYUDA.",
     ),
     "delayed_address": (
         result(Status.EXCEPTION, delay_reason=DelayReason.ADDRESS, events=seen_at("Memphis, TN")),
@@ -516,7 +518,7 @@ def test_long_location_is_shortened_to_fit_one_segment() -> None:
     assert segment_count(reply) == 1
     shapes = [
         "Order A-100234: Delayed by severe weather near "
-        f"{place}. New ETA Thu Nov 26, 2:00 PM-4:00 PM. Sorry!"
+        f"{place}. New ETA Thu Nov 26, 2:00 PM-4:00 PM. Contact UPS or reply HELP."
         for place in word_prefixes(LONG_PLACE, ellipsis=False)
     ]
     assert reply in shapes
@@ -527,7 +529,7 @@ def test_long_location_is_shortened_to_fit_one_segment() -> None:
 def test_unbreakable_location_is_dropped() -> None:
     tracked = result(Status.EXCEPTION, delay_reason=DelayReason.WEATHER, events=seen_at("X" * 200))
     assert order_status("1001", [package(tracked)], wording()) == (
-        "Order 1001: Delayed by severe weather. Sorry!"
+        "Order 1001: Delayed by severe weather. Contact UPS or reply HELP."
     )
 
 

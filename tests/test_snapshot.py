@@ -103,7 +103,7 @@ def test_minimal_result_round_trips() -> None:
 def test_the_encoding_is_versioned_json_with_enum_values() -> None:
     document = json.loads(result_to_json(rich_result()))
 
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["status"] == "exception"
     assert document["delay_reason"] == "weather"
     assert document["events"][2]["time"] == "2024-11-23T02:00:00+00:00"
@@ -163,7 +163,7 @@ def _event_with(**changes: object) -> str:
         ('"text"', "snapshot must be an object"),
         ("{}", "snapshot.version is missing"),
         (_with(version="1"), "version must be a whole number"),
-        (_with(version=2), "unsupported version 2 \\(written by a newer smsbot\\)"),
+        (_with(version=3), "unsupported version 3 \\(written by a newer smsbot\\)"),
         (_with(version=0), "unsupported version 0"),
         (_with(carrier=None), "snapshot.carrier must be a string, not null"),
         (_with(pieces="3"), "snapshot.pieces must be a whole number"),
@@ -186,3 +186,55 @@ def _event_with(**changes: object) -> str:
 def test_garbage_raises_a_clear_value_error(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         result_from_json(text)
+
+
+def test_event_places_and_zones_round_trip() -> None:
+    """Version 2 keeps each event's place and zone: a carrier-local scan in Denver stays a
+    Denver instant after the cache, not a wall clock read as UTC."""
+    scan = Event(
+        carrier_local(datetime(2024, 11, 22, 16, 30)),
+        Status.IN_TRANSIT,
+        "Arrived at facility",
+        location="Denver, CO",
+        state="CO",
+        postal_code="80216",
+        country="US",
+    )
+    result = TrackingResult("ups", "1Z1", Status.IN_TRANSIT, events=(scan,))
+    back = result_from_json(result_to_json(result)).events[0]
+    assert back == scan
+    assert back.zone == "America/Denver"
+    assert back.time.tzinfo == ZoneInfo("America/Denver")
+    assert back.time.astimezone(UTC) == datetime(2024, 11, 22, 23, 30, tzinfo=UTC)
+    assert (back.state, back.postal_code, back.country) == ("CO", "80216", "US")
+
+
+def test_version_1_snapshots_still_read() -> None:
+    """A snapshot stored before events had places reads unchanged: no zone is invented."""
+    stored = {
+        "version": 1,
+        "carrier": "ups",
+        "number": "1Z1",
+        "status": "in_transit",
+        "events": [
+            {
+                "time": "2024-11-22T16:30:00+00:00[carrier-local]",
+                "status": "in_transit",
+                "description": "Arrived",
+                "code": "AR",
+                "location": "Denver, CO",
+            },
+            {
+                "time": "2024-11-23T08:00:00-06:00",
+                "status": "in_transit",
+                "description": "Departed",
+                "code": "DP",
+                "location": None,
+            },
+        ],
+    }
+    events = result_from_json(json.dumps(stored)).events
+    assert events[0].time.tzname() == CARRIER_LOCAL.tzname(None)
+    assert events[0].zone is None and events[0].state is None
+    assert events[1].time.utcoffset() == timedelta(hours=-6)
+    assert events[1].zone is None

@@ -122,6 +122,17 @@ _FORMATS = (
         rf"[A-Z]{{2}}(?P<serial>[0-9]{{8}})(?P<check>[0-9])(?:{_S10_COUNTRIES})",
         _s10,
     ),
+    # FedEx Ground Economy (formerly SmartPost) hands parcels to USPS under an IMpb (AI 92)
+    # with FedEx's own mailer IDs (92 612 9...; printed without the AI: 612 9...). These are
+    # FedEx's far more often than USPS's, so FedEx comes first and USPS follows (both are
+    # candidates, in that order). Other 92 numbers stay USPS only: offering FedEx for every
+    # USPS number would make each one ambiguous.
+    _format(
+        "fedex",
+        "FedEx Ground Economy",
+        r"(?:92)?(?P<serial>6129[0-9]{15})(?P<check>[0-9])",
+        _mod10(3, 1, prefix="92"),
+    ),
     # Pub. 199 weighs from the check digit backwards (IMpb N, AI 94); IMpb C (92/93/95)
     # weighs forwards. Both serials have odd length (21 or 25), so the two readings agree.
     _format(

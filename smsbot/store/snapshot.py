@@ -18,7 +18,10 @@ from smsbot.tracking import (
 )
 
 #: The format written by `result_to_json`; bump it (and keep reading the old one) on change.
-VERSION = 1
+#: Version 2 adds each event's place (`zone`, `state`, `postal_code`, `country`); a
+#: version-1 snapshot reads with those unset, its times exactly as they were stored.
+VERSION = 2
+READABLE = frozenset({1, 2})
 
 # CARRIER_LOCAL's offset is 0, so its ISO text would read as UTC; this suffix keeps it apart.
 _LOCAL_MARK = "[carrier-local]"
@@ -27,8 +30,9 @@ _LOCAL_MARK = "[carrier-local]"
 def result_to_json(result: TrackingResult) -> str:
     """`result` as JSON text that `result_from_json` turns back into an equal result.
 
-    Times keep their UTC offset (not a zone name); carrier-local times stay carrier-local, and
-    a naive time is written as carrier-local, the SDK's reading of a time without an offset.
+    Times keep their UTC offset, and an event's zone name travels beside its time;
+    carrier-local times stay carrier-local, and a naive time is written as carrier-local,
+    the SDK's reading of a time without an offset.
     """
     eta = result.eta
     document: dict[str, Any] = {
@@ -45,6 +49,10 @@ def result_to_json(result: TrackingResult) -> str:
                 "description": event.description,
                 "code": event.code,
                 "location": event.location,
+                "zone": event.zone,
+                "state": event.state,
+                "postal_code": event.postal_code,
+                "country": event.country,
             }
             for event in result.events
         ],
@@ -81,7 +89,7 @@ def result_from_json(text: str) -> TrackingResult:
         raise SnapshotError(f"tracking snapshot is not valid JSON: {exc}") from None
     top = _Reader(data, "snapshot")
     version = top.count("version")
-    if version != VERSION:
+    if version not in READABLE:
         newer = " (written by a newer smsbot)" if version > VERSION else ""
         raise SnapshotError(f"tracking snapshot: unsupported version {version}{newer}")
     eta = top.child("eta")
@@ -104,6 +112,10 @@ def result_from_json(text: str) -> TrackingResult:
                 description=item.text("description", ""),
                 code=item.text("code", ""),
                 location=item.optional_text("location"),
+                zone=item.optional_text("zone"),
+                state=item.optional_text("state"),
+                postal_code=item.optional_text("postal_code"),
+                country=item.optional_text("country"),
             )
             for item in top.children("events")
         ),

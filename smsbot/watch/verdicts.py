@@ -5,16 +5,17 @@ again. Pure: nothing is sent or stored here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from smsbot.config import WatchSettings
 from smsbot.lookup.pauses import backoff
 from smsbot.store import TriggerState, WatchedShipment
-from smsbot.tracking import Status, TrackingResult
+from smsbot.tracking import Status, TrackingResult, is_carrier_local
 from smsbot.wording.notices import EXCEPTION_STATUSES, PRIORITY, Trigger
 
 JITTER = 0.1  # each order's refresh interval is stretched or shrunk by up to 10 %
 FRESH_NEWS = timedelta(hours=48)  # a delivery older than this is not news any more
+LATEST_OFFSET = timedelta(hours=12)  # the most negative UTC offset in use (UTC-12)
 
 #: Statuses that are not a carrier scan: the label exists, nothing moved yet.
 PRE_SCAN = frozenset({Status.PENDING, Status.LABEL_CREATED, Status.UNKNOWN})
@@ -139,15 +140,26 @@ def retry_at(failures: int, now: datetime) -> datetime:
     return now + backoff(failures)
 
 
+def latest_instant(moment: datetime) -> datetime:
+    """The latest instant `moment` can be. A scan placed in its zone (or given with an
+    offset) is one instant; a carrier-local wall clock whose zone could not be resolved may
+    be anywhere from UTC-12 to UTC+14, so it is at most 12 hours after the same wall clock
+    read as UTC. Using the latest instant means "stalled" and "old news" are never decided
+    early on a time we cannot place."""
+    if is_carrier_local(moment) and moment.replace(tzinfo=None) < datetime.max - LATEST_OFFSET:
+        return moment.replace(tzinfo=UTC) + LATEST_OFFSET
+    return moment
+
+
 def _stalled(last_scan_at: datetime | None, now: datetime, watch: WatchSettings) -> bool:
     if last_scan_at is None:
         return False
-    return now - last_scan_at >= timedelta(hours=watch.stall_after_h)
+    return now - latest_instant(last_scan_at) >= timedelta(hours=watch.stall_after_h)
 
 
 def _old_delivery(result: TrackingResult, now: datetime) -> bool:
     moment = result.delivered_at or (result.last_event.time if result.last_event else None)
-    return moment is not None and now - moment > FRESH_NEWS
+    return moment is not None and now - latest_instant(moment) > FRESH_NEWS
 
 
 def _label_time(shipment: WatchedShipment, result: TrackingResult) -> datetime:

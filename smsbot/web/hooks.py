@@ -3,7 +3,7 @@
 An adapter opts in by also being a `PushAdapter` (two plain methods beside `track`): it
 checks the carrier's signature and parses the carrier's payload into `TrackingResult`s.
 Polling stays the fallback for carriers that push nothing. Answers: 404 for a carrier that
-is not enabled or does not push, 403 for a bad signature, 400 for a payload the adapter
+is not enabled or does not push, 401 for a bad signature, 400 for a payload the adapter
 cannot read, 413 when too large, 200 otherwise; never a 500.
 
 Who pushes (check each carrier's current documentation when writing its `verify_push`):
@@ -49,7 +49,7 @@ async def carrier_push(request: Request) -> Response:
         verified = False
     if not verified:
         log.warning("%s: rejected a push with a bad or missing signature", name)
-        return PlainTextResponse("invalid signature", status_code=403)
+        return PlainTextResponse("invalid signature", status_code=401)
     try:
         results = adapter.parse_push(headers, body)
         if not isinstance(results, list) or not all(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from smsbot.tracking import CARRIER_LOCAL, Eta
 from smsbot.wording.context import Wording, say
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT"})
 
 
 def wall_clock(moment: datetime, w: Wording) -> datetime:
@@ -15,9 +18,25 @@ def wall_clock(moment: datetime, w: Wording) -> datetime:
     return moment.astimezone(w.timezone)
 
 
-def local_day(moment: datetime, w: Wording) -> date:
-    """The day of `moment` as the customer reads it (see `wall_clock`)."""
-    return wall_clock(moment, w).date()
+def place_clock(moment: datetime, w: Wording) -> datetime:
+    """`moment` on the clock of the place it belongs to: a delivery or a delivery window is
+    read at the recipient's address, so a time that carries its place's zone (an IANA zone
+    or a local offset) is shown as given. Only a bare UTC time, which names no place, is
+    shown in the merchant's zone; carrier-local and naive times as given.
+    """
+    if moment.tzinfo is None or moment.tzname() == CARRIER_LOCAL.tzname(None):
+        return moment
+    zone = moment.tzinfo
+    if isinstance(zone, ZoneInfo) and zone.key not in _UTC_NAMES:
+        return moment
+    if moment.utcoffset() != timedelta(0):
+        return moment
+    return moment.astimezone(w.timezone)
+
+
+def local_day(moment: datetime, w: Wording, *, at_place: bool = False) -> date:
+    """The day of `moment` as the customer reads it (see `wall_clock`, `place_clock`)."""
+    return (place_clock(moment, w) if at_place else wall_clock(moment, w)).date()
 
 
 def format_day(day: date, w: Wording) -> str:
@@ -28,9 +47,10 @@ def format_day(day: date, w: Wording) -> str:
     return say(w, key, weekday=weekday, month=month, d=day.day, year=day.year)
 
 
-def format_time(moment: datetime, w: Wording) -> str:
-    """A time as "2:14 PM" ("14:14") in the merchant's zone; carrier-local (or naive) as given."""
-    local = wall_clock(moment, w)
+def format_time(moment: datetime, w: Wording, *, at_place: bool = False) -> str:
+    """A time as "2:14 PM" ("14:14") in the merchant's zone; carrier-local (or naive) as
+    given. With `at_place`, on the clock of the place it belongs to (`place_clock`)."""
+    local = place_clock(moment, w) if at_place else wall_clock(moment, w)
     ampm = say(w, "pm" if local.hour >= 12 else "am")
     h12 = local.hour % 12 or 12
     return say(w, "time", h12=h12, h24=local.hour, mm=f"{local.minute:02d}", ampm=ampm)
@@ -52,8 +72,9 @@ def arrival(eta: Eta, w: Wording) -> str:
             return say(w, "by", day=relative_day(eta.latest, w))
         return say(w, "range", first=format_day(eta.earliest, w), last=format_day(eta.latest, w))
     day = relative_day(eta.earliest, w)
-    start = format_time(eta.window_start, w) if eta.window_start else None
-    end = format_time(eta.window_end, w) if eta.window_end else None
+    # A delivery window is the recipient's: shown on their clock (issue 13, item 18).
+    start = format_time(eta.window_start, w, at_place=True) if eta.window_start else None
+    end = format_time(eta.window_end, w, at_place=True) if eta.window_end else None
     if start and end:
         return say(w, "window", day=day, start=start, end=end)
     if start:
@@ -68,7 +89,8 @@ def arrival_day(eta: Eta, w: Wording) -> str:
     are known."""
     day = relative_day(eta.latest or eta.earliest, w, on=False)
     if eta.window_start and eta.window_end:
-        start, end = format_time(eta.window_start, w), format_time(eta.window_end, w)
+        start = format_time(eta.window_start, w, at_place=True)
+        end = format_time(eta.window_end, w, at_place=True)
         return say(w, "window", day=day, start=start, end=end)
     return day
 

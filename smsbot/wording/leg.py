@@ -49,7 +49,10 @@ def _full(leg: LegView, r: TrackingResult, w: Wording, place: str | None, note: 
         parts = [say(w, "delayed", reason=w.table.delays[leg.delay], near=near)]
         if r.eta is not None:
             parts.append(say(w, "new_eta", when=arrival(r.eta, w)))
-        parts.append(step(leg, w) or say(w, "sorry"))
+        # An exception always names who can help: the carrier (a delay in transit just
+        # apologises).
+        closing = say(w, "exception_hint", carrier=name)
+        parts.append(step(leg, w) or (closing if r.status is Status.EXCEPTION else say(w, "sorry")))
         return " ".join(parts)
     if r.status is Status.IN_TRANSIT:
         eta = eta_fragment(r.eta, w, short=False)
@@ -62,8 +65,9 @@ def _full(leg: LegView, r: TrackingResult, w: Wording, place: str | None, note: 
         where = say(w, "where", place=place) if place else ""
         if r.delivered_at is None:
             return say(w, "delivered_undated", status=status, where=where)
-        day = say(w, "on_day", day=format_day(local_day(r.delivered_at, w), w))
-        when = say(w, "day_time", day=day, time=format_time(r.delivered_at, w))
+        # Delivered at the recipient's address: on that place's clock (issue 13, item 7).
+        day = say(w, "on_day", day=format_day(local_day(r.delivered_at, w, at_place=True), w))
+        when = say(w, "day_time", day=day, time=format_time(r.delivered_at, w, at_place=True))
         return say(w, "delivered", status=status, when=when, where=where)
     if r.status is Status.AVAILABLE_FOR_PICKUP:
         at = say(w, "at", place=place) if place else ""
@@ -102,7 +106,7 @@ def compact(r: TrackingResult, w: Wording, *, short: bool) -> str:
     if r.status is Status.OUT_FOR_DELIVERY:
         return say(w, "c_status_when", status=status, when=say(w, "today"))
     if r.status is Status.DELIVERED and r.delivered_at is not None:
-        day = format_day(local_day(r.delivered_at, w), w)
+        day = format_day(local_day(r.delivered_at, w, at_place=True), w)
         return say(w, "c_status_when", status=status, when=say(w, "on_day", day=day))
     if r.status is Status.DELIVERY_ATTEMPTED and r.eta and r.eta.earliest >= w.today:
         return status + say(w, "next_try_short", when=arrival(r.eta, w))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -37,6 +38,7 @@ from smsbot.tracking import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aftership"
 NUMBER = "7023210039414604"
+VANCOUVER = ZoneInfo("America/Vancouver")
 TRACKING_ID = "e9a2c1f08b7d4c6a9f3e2d1c0b9a8f7e"
 API_KEY = "as-k3y-s3cret"
 HOST = "https://aftership.test"
@@ -149,8 +151,9 @@ def test_out_for_delivery_with_times_without_offset() -> None:
     result = parse("out_for_delivery")
     assert result.status is Status.OUT_FOR_DELIVERY
     assert result.last_event is not None
-    assert result.last_event.time == datetime(2024, 11, 21, 7, 48, tzinfo=CARRIER_LOCAL)
-    assert all(event.time.tzinfo is CARRIER_LOCAL for event in result.events)
+    assert result.last_event.time == datetime(2024, 11, 21, 7, 48, tzinfo=VANCOUVER)
+    assert result.last_event.zone == "America/Vancouver"  # placed by state BC, item 7
+    assert all(event.zone is not None for event in result.events)
     assert result.eta is not None
     assert result.eta.earliest == date(2024, 11, 21)
     assert result.eta.estimated  # AfterShip's AI estimate
@@ -232,12 +235,35 @@ def test_status_comes_from_the_tag_not_the_events() -> None:
     assert [event.code for event in result.events] == ["0100", "2400", "0174"]
 
 
-def test_expired_after_scans_is_a_problem_without_an_old_eta() -> None:
+def test_expired_after_scans_says_tracking_stopped_and_the_last_scan() -> None:
+    """Item 12: Expired with scans is not a delivery problem: updates stopped."""
     result = parse("expired")
-    assert result.status is Status.EXCEPTION
-    assert result.delay_reason is None  # the reply shows the note instead of guessing a cause
-    assert result.status_text == "No tracking updates for 30 days"
+    assert result.status is Status.UNKNOWN
+    assert result.delay_reason is None
+    last = result.events[-1]
+    assert result.status_text.startswith("tracking expired, no update for 30 days; last scan ")
+    assert last.description in result.status_text
     assert result.eta is None
+
+
+def test_delivered_at_prefers_the_checkpoint_with_an_offset() -> None:
+    """Item 2: an offset-less shipment_delivery_date (UTC) loses to the Delivered
+    checkpoint's local time with its offset."""
+    result = parse("delivered_offsetless_date")
+    assert result.delivered_at == datetime(
+        2024, 11, 21, 14, 14, tzinfo=timezone(timedelta(hours=-8))
+    )
+    assert result.delivered_at is not None and result.delivered_at.utcoffset() == timedelta(
+        hours=-8
+    )
+
+
+def test_offsetless_delivery_date_without_a_delivered_scan_reads_as_utc() -> None:
+    payload = load("delivered_offsetless_date")
+    for checkpoint in payload["data"]["checkpoints"]:
+        checkpoint["tag"] = "InTransit"
+    result = aftership.parse_tracking_response(payload, NUMBER)
+    assert result.delivered_at == datetime(2024, 11, 21, 22, 14, tzinfo=UTC)
 
 
 def test_expired_without_scans_is_pending() -> None:
@@ -315,24 +341,28 @@ def test_missing_optional_fields() -> None:
 def test_odd_timestamps() -> None:
     result = parse("odd_times")
     times = [event.time for event in result.events]
+    toronto = ZoneInfo("America/Toronto")
     assert times == [  # unpadded, space-separated and date-only read; garbled and missing skipped
-        datetime(2024, 11, 18, 9, 5, tzinfo=CARRIER_LOCAL),
-        datetime(2024, 11, 19, 3, 4, tzinfo=CARRIER_LOCAL),
-        datetime(2024, 11, 20, tzinfo=CARRIER_LOCAL),
-        datetime(2024, 11, 21, 14, 14, tzinfo=CARRIER_LOCAL),
+        datetime(2024, 11, 18, 9, 5, tzinfo=toronto),
+        datetime(2024, 11, 19, 3, 4, tzinfo=toronto),
+        datetime(2024, 11, 20, tzinfo=CARRIER_LOCAL),  # "RICHMOND BC" alone names no zone
+        datetime(2024, 11, 21, 14, 14, tzinfo=VANCOUVER),
     ]
-    # shipment_delivery_date is a date only: the delivered scan gives the time.
-    assert result.delivered_at == datetime(2024, 11, 21, 14, 14, tzinfo=CARRIER_LOCAL)
+    # shipment_delivery_date is a date only: the delivered scan gives the time, in its zone.
+    assert result.delivered_at == datetime(2024, 11, 21, 14, 14, tzinfo=VANCOUVER)
     assert result.delivery_location == "mailbox"
     assert result.events[2].location == "RICHMOND BC"
 
 
-def test_mixed_offsets_are_compared_by_wall_clock() -> None:
+def test_mixed_offsets_keep_their_own_zones() -> None:
+    """A checkpoint with an offset keeps it; one without gets its place's zone (item 7)."""
     payload = load("out_for_delivery")
     payload["data"]["checkpoints"][0]["checkpoint_time"] = "2024-11-18T17:20:00-05:00"
     result = aftership.parse_tracking_response(payload, NUMBER)
-    assert result.events[0].time == datetime(2024, 11, 18, 17, 20, tzinfo=CARRIER_LOCAL)
-    assert all(event.time.tzinfo is CARRIER_LOCAL for event in result.events)
+    first = result.events[0]
+    assert first.time == datetime(2024, 11, 18, 17, 20, tzinfo=timezone(timedelta(hours=-5)))
+    assert first.time.utcoffset() == timedelta(hours=-5)
+    assert all(event.zone for event in result.events)
 
 
 def test_legacy_v4_envelope_and_expected_delivery() -> None:

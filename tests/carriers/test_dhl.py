@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -470,3 +471,49 @@ def test_default_budget_is_one_call_a_second() -> None:
     assert (adapter.budget.max_concurrency, adapter.budget.requests_per_second) == (1, 1)
     tuned = make_adapter(answer("label_created"), max_concurrency=2, requests_per_second=4)
     assert (tuned.budget.max_concurrency, tuned.budget.requests_per_second) == (2, 4)
+
+
+def test_place_names_read_as_people_write_them() -> None:
+    """Item 6: "NEW YORK GATEWAY - USA, US" reads "New York Gateway, US"."""
+    result = parse("gateway_caps_us")
+    assert result.last_location == "New York Gateway, US"
+    assert [event.location for event in result.events] == [
+        "Leipzig, DE",
+        "Cincinnati Hub, OH, US",
+        "New York Gateway, US",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("locality", "country", "expected"),
+    [
+        ("NEW YORK GATEWAY - USA", "US", "New York Gateway"),
+        ("LONDON HEATHROW - UK", "GB", "London Heathrow"),
+        ("EAST MIDLANDS - UNITED KINGDOM", "GB", "East Midlands"),
+        ("JFK AIRPORT NYC", "US", "JFK Airport NYC"),
+        ("FEDEX SHIP CENTER O'HARE", "US", "FedEx Ship Center O'Hare"),
+        ("Wilmington - Ohio", "US", "Wilmington - Ohio"),  # not a country: kept
+        ("Leipzig", "DE", "Leipzig"),  # mixed case is DHL's own spelling
+    ],
+)
+def test_place_name(locality: str, country: str, expected: str) -> None:
+    assert dhl.place_name(locality, country) == expected
+
+
+def test_carrier_local_scans_get_their_zone() -> None:
+    """Item 7: a Leipzig scan without offset is a Berlin instant; a US state from
+    "CINCINNATI HUB, OH" places that scan in Eastern time."""
+    events = parse("gateway_caps_us").events
+    assert events[0].zone == "Europe/Berlin"
+    assert events[0].time.astimezone(UTC) == datetime(2024, 11, 20, 8, 5, tzinfo=UTC)
+    assert events[1].zone == "America/New_York"
+
+
+def test_delivery_window_is_on_the_recipients_clock() -> None:
+    """Item 18: a UTC window for a New York delivery is 9 AM-1 PM New York time."""
+    eta = parse("gateway_caps_us").eta
+    assert eta is not None
+    new_york = ZoneInfo("America/New_York")
+    assert eta.window_start == datetime(2024, 11, 22, 9, 0, tzinfo=new_york)
+    assert eta.window_start is not None and eta.window_start.tzinfo == new_york
+    assert eta.window_end is not None and eta.window_end.hour == 13

@@ -124,9 +124,10 @@ def test_an_ontrac_parcel_is_answered_through_easypost(bot: Bot) -> None:
 
 def test_delivered_parcel_and_the_tracker_is_not_created_twice(bot: Bot) -> None:
     reply = bot.ask("5002")
-    # 13:05 at the Phoenix scan (UTC-7) is 4:05 PM in the merchant's New York.
+    # Delivered at 13:05 at the Phoenix address (UTC-7): said on the recipient's clock, not
+    # as 4:05 PM in the merchant's New York (issue 13, item 7).
     assert reply.startswith("Order 5002: Delivered Thu May 8"), reply
-    assert reply.endswith(" 4:05 PM (back door)."), reply
+    assert reply.endswith(" 1:05 PM (back door)."), reply
     assert bot.fake.counts() == {"create": 1, "read": 0}
     assert bot.ask("#5002") == reply  # answered from the cache
     assert bot.fake.counts() == {"create": 1, "read": 0}

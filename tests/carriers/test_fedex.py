@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -273,8 +274,10 @@ def test_odd_times_and_missing_fields() -> None:
     assert [event.code for event in result.events] == ["PU", "DP", "AR"]
     picked_up, departed, arrived = result.events
     assert picked_up.time == datetime(2024, 4, 28, 8, 1, tzinfo=EDT)  # "8:1:00" unpadded
-    assert departed.time == datetime(2024, 4, 29, 23, 15, tzinfo=CARRIER_LOCAL)
-    assert departed.time.tzinfo is CARRIER_LOCAL
+    # No offset: Indianapolis' wall clock, in Indianapolis' zone (item 7).
+    assert departed.time == datetime(
+        2024, 4, 29, 23, 15, tzinfo=ZoneInfo("America/Indiana/Indianapolis")
+    )
     assert departed.location == "INDIANAPOLIS, IN"
     assert arrived.time == datetime(2024, 4, 30, 9, 5, tzinfo=CARRIER_LOCAL)
     assert arrived.location is None
@@ -524,3 +527,17 @@ def test_credentials_from_the_environment() -> None:
     environ = {"SMSBOT_FEDEX_CLIENT_ID": "id", "SMSBOT_FEDEX_CLIENT_SECRET": "s3cret"}
     adapter = fedex.create(CarrierConfig("fedex", {}, environ=environ), httpx.AsyncClient())
     assert adapter.name == "fedex"
+
+
+def test_track_data_wins_over_an_empty_error_object() -> None:
+    """Item 4: data beside {"code": "", "message": ""} is a parcel, not an invalid number."""
+    result = parse_one("in_transit_empty_error")
+    assert result.problem is None
+    assert result.status is Status.IN_TRANSIT
+    assert result.events
+
+
+def test_an_error_without_data_still_counts() -> None:
+    payload = load("not_found")
+    result = fedex.parse_track_response(payload)
+    assert all(r.problem is not None for r in result.values())

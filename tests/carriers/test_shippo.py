@@ -690,3 +690,19 @@ def test_default_budget_follows_the_token_kind() -> None:
     assert (test.budget.max_concurrency, test.budget.requests_per_second) == (2, 0.8)
     tuned = make_adapter(answer("transit"), max_concurrency=1, requests_per_second=2)
     assert (tuned.budget.max_concurrency, tuned.budget.requests_per_second) == (1, 2)
+
+
+async def test_html_404_says_what_came_back_and_from_where() -> None:
+    """Item 5: a web page instead of Shippo's API is not blamed on the carrier code."""
+    page = (FIXTURES / "error_404.html").read_bytes()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, content=page, headers={"content-type": "text/html"})
+
+    adapter = make_adapter(handler, base_url="https://shippo.example.com/v1")
+    with pytest.raises(CarrierResponseError) as caught:
+        await adapter.track_for("royalmail", [ROYAL_MAIL])
+    message = str(caught.value)
+    assert "HTTP 404 with a non-JSON body (text/html)" in message
+    assert f"https://shippo.example.com/v1/tracks/royalmail/{ROYAL_MAIL}" in message
+    assert "does not accept the carrier code" not in message

@@ -7,9 +7,10 @@ import base64
 import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,7 +25,6 @@ from smsbot.errors import (
     ConfigError,
 )
 from smsbot.tracking import (
-    CARRIER_LOCAL,
     CarrierConfig,
     DelayReason,
     Eta,
@@ -144,14 +144,14 @@ def test_events_sorted_with_unpadded_local_times() -> None:
         "Arrived at Facility",
     ]
     assert events[0].status is Status.LABEL_CREATED
-    assert [e.time for e in events] == [
-        local(2024, 3, 2, 18, 45),
-        local(2024, 3, 3, 7, 47),  # "74700"
-        local(2024, 3, 4, 9, 15),  # "91500"
+    assert [e.time.replace(tzinfo=None) for e in events] == [
+        datetime(2024, 3, 2, 18, 45),
+        datetime(2024, 3, 3, 7, 47),  # "74700"
+        datetime(2024, 3, 4, 9, 15),  # "91500"
     ]
-    # Only the newest scan has GMT fields: mixing real offsets with carrier-local times
-    # (which sort as UTC) would misorder them, so the whole package stays carrier-local.
-    assert {e.time.tzinfo for e in events} == {CARRIER_LOCAL}
+    # Local wall clocks placed in the zone of each scan's state (item 7): real instants.
+    assert all(e.zone for e in events)
+    assert events[2].time == datetime(2024, 3, 4, 9, 15, tzinfo=ZoneInfo("America/New_York"))
     assert events[2].location == "Louisville, KY, US"
     assert events[2].code == "005"
 
@@ -171,7 +171,8 @@ def test_gmt_only_scan_in_a_mixed_package_is_shown_as_local() -> None:
     newest = payload["trackResponse"]["shipment"][0]["package"][0]["activity"][0]
     del newest["date"], newest["time"]
     events = ups.parse_track_response(payload)[NUMBER].events
-    assert events[-1].time == local(2024, 3, 4, 9, 15)  # 14:15 GMT at -05:00
+    # 14:15 GMT at -05:00: Louisville's wall clock, in Louisville's zone.
+    assert events[-1].time == datetime(2024, 3, 4, 9, 15, tzinfo=ZoneInfo("America/New_York"))
 
 
 def test_out_for_delivery_commit_time() -> None:
@@ -185,7 +186,11 @@ def test_out_for_delivery_commit_time() -> None:
 def test_delivered() -> None:
     result = parse("delivered")
     assert result.status is Status.DELIVERED
-    assert result.delivered_at == local(2024, 3, 6, 16, 30)  # DEL date + DEL time
+    # DEL date + DEL time, given the delivery scan's zone.
+    assert result.delivered_at == datetime(2024, 3, 6, 16, 30, tzinfo=EST)
+    assert result.delivered_at is not None and result.delivered_at.utcoffset() == EST.utcoffset(
+        None
+    )
     assert result.eta is None  # the DEL date is never an ETA, nor is a stale SDD
     assert result.delivery_location == "front door"
     assert result.proof_of_delivery is True
@@ -637,3 +642,36 @@ async def test_credentials_from_environment() -> None:
     await ups.create(config, httpx.AsyncClient(transport=httpx.MockTransport(fake))).track([NUMBER])
     basic = base64.b64encode(b"env-id:env-secret").decode()
     assert fake.requests[0].headers["Authorization"] == f"Basic {basic}"
+
+
+def test_manifest_only_activity_of_type_i_is_label_created() -> None:
+    """Item 3: the only activity is MP (type I, no currentStatus): a label, not in transit."""
+    result = parse("manifest_only_type_i")
+    assert result.status is Status.LABEL_CREATED
+    assert [event.status for event in result.events] == [Status.LABEL_CREATED]
+    assert result.events[0].zone == "America/New_York"
+
+
+def test_cross_country_local_times_sort_as_instants() -> None:
+    """Item 7: scans printed in each facility's local time, Eastern to Hawaii, are ordered
+    by when they happened, not by their wall clocks (Louisville's 11:30 PM Eastern comes
+    before Ontario's 10:40 PM Pacific)."""
+    events = parse("cross_country_local_times").events
+    assert [event.location for event in events] == [
+        "Memphis, TN, US",
+        "Denver, CO, US",
+        "Louisville, KY, US",
+        "Ontario, CA, US",
+        "Anchorage, AK, US",
+        "Honolulu, HI, US",
+    ]
+    assert [event.zone for event in events] == [
+        "America/Chicago",
+        "America/Denver",
+        "America/New_York",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+    ]
+    newest = events[-1].time
+    assert newest.astimezone(UTC) == datetime(2025, 1, 15, 9, 50, tzinfo=UTC)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,7 +24,6 @@ from smsbot.errors import (
     ConfigError,
 )
 from smsbot.tracking import (
-    CARRIER_LOCAL,
     CarrierConfig,
     DelayReason,
     Problem,
@@ -173,9 +173,8 @@ def test_delivered_front_door_with_proof() -> None:
 def test_delivered_without_offsets_is_carrier_local() -> None:
     result = parse("delivered_mailbox_no_offset")
     assert result.delivery_location == "mailbox"
-    assert result.delivered_at == carrier_local(datetime(2024, 12, 2, 14, 14))
-    assert result.delivered_at is not None
-    assert result.delivered_at.tzinfo is CARRIER_LOCAL
+    # No offset: the wall clock of the delivery scan's place, Fairfax VA (item 7).
+    assert result.delivered_at == datetime(2024, 12, 2, 14, 14, tzinfo=ZoneInfo("America/New_York"))
     assert not result.proof_of_delivery  # "false" as a string
     assert result.events[0].location == "FAIRFAX, VA"
 
@@ -264,12 +263,12 @@ def test_schema_drift_raises(payload: object) -> None:
         usps.parse_tracking(payload, NUMBER)
 
 
-def test_mixed_offsets_fall_back_to_local_time_for_every_event() -> None:
+def test_mixed_offsets_fall_back_to_local_time_placed_by_state() -> None:
     payload = load("out_for_delivery")
     del payload["trackingEvents"][1]["GMTOffset"]
     del payload["trackingEvents"][1]["GMTTimestamp"]
     result = usps.parse_tracking(payload, NUMBER)
-    assert all(event.time.tzinfo is CARRIER_LOCAL for event in result.events)
+    assert all(event.zone for event in result.events)
     assert [event.code for event in result.events] == ["07", "OF"]
 
 
@@ -494,3 +493,41 @@ def test_credentials_from_the_environment() -> None:
     # the USPS quota is small: the default budget keeps bursts small
     assert adapter.budget.max_concurrency == 2
     assert adapter.budget.requests_per_second == 1.0
+
+
+async def test_freshly_labelled_parcel_reads_as_label_created() -> None:
+    """Item 1: HTTP 400 with catalogue code 150001 is a label not yet scanned, not an error."""
+    fake = FakeUsps(httpx.Response(400, json=load("label_only_150001")))
+    result = (await adapter_for(fake).track([NUMBER]))[NUMBER]
+    assert result.status is Status.LABEL_CREATED
+    assert result.problem is None
+    assert result.status_code == "150001"
+    assert result.status_text.startswith("A status update is not yet available")
+
+
+async def test_not_found_code_in_a_400_is_not_found() -> None:
+    fake = FakeUsps(httpx.Response(400, json=load("not_found_in_400")))
+    result = (await adapter_for(fake).track([NUMBER]))[NUMBER]
+    assert result.problem is Problem.NOT_FOUND
+
+
+async def test_status_text_inside_an_error_body_is_read() -> None:
+    fake = FakeUsps(httpx.Response(404, json=load("status_in_error_body")))
+    result = (await adapter_for(fake).track([NUMBER]))[NUMBER]
+    assert result.status is Status.LABEL_CREATED
+    assert result.problem is None
+
+
+def test_label_only_error_inside_a_200_reads_the_same() -> None:
+    payload = load("label_only_150001")
+    payload["error"]["code"] = "200"
+    assert usps.parse_tracking(payload, NUMBER).status is Status.LABEL_CREATED
+
+
+def test_not_yet_available_in_a_200_is_label_created_too() -> None:
+    payload = {
+        "trackingNumber": NUMBER,
+        "statusCategory": "",
+        "status": "A status update is not yet available on your package",
+    }
+    assert usps.parse_tracking(payload, NUMBER).status is Status.LABEL_CREATED
