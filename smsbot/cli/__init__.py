@@ -12,6 +12,7 @@ from smsbot import __version__
 from smsbot.cli.carrier import carriers, new_adapter, track
 from smsbot.cli.chat import chat, text
 from smsbot.cli.check import check
+from smsbot.cli.link import link
 from smsbot.cli.orders import import_orders
 from smsbot.cli.queues import alerts_command, outbox_command
 from smsbot.cli.server import serve
@@ -28,6 +29,6 @@ def main() -> None:
 
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
-    alerts_command, outbox_command, watch,
+    alerts_command, outbox_command, watch, link,
 ):  # fmt: skip
     main.add_command(command)

@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from smsbot.config.links import LinkSettings, PageSettings
+
 DEFAULT_CONFIG = Path("smsbot.toml")
 
 #: An order number: optional "#", letters/digits with inner dashes, at least one digit, e.g.
@@ -171,6 +173,8 @@ class Settings:
     alerts: AlertsSettings = AlertsSettings()
     watch: WatchSettings = WatchSettings()
     routing: RoutingSettings = RoutingSettings()
+    links: LinkSettings = field(default_factory=LinkSettings)
+    page: PageSettings = field(default_factory=PageSettings)
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -205,6 +209,8 @@ def demo_settings(store_path: str, environ: Mapping[str, str] | None = None) -> 
             max_lookups_per_hour=500,
         ),
         carriers={"demo": {}},
+        # The demo's page is this machine's server (`serve --demo --port` moves it).
+        links=LinkSettings(mode="fit", public_url="http://127.0.0.1:8080"),
         source="--demo",
         environ={} if environ is None else dict(environ),
     )

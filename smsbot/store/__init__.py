@@ -19,6 +19,7 @@ from smsbot.store.api import (
     WatchStore,
 )
 from smsbot.store.keys import phone_key, sender_key
+from smsbot.store.links import LinkStore, TrackingLink
 from smsbot.store.records import (
     COUNTED,
     DONE_STATES,
@@ -52,6 +53,7 @@ __all__ = [
     "CheckOutcome",
     "ConversationStore",
     "ImportCounts",
+    "LinkStore",
     "LoggedMessage",
     "MessageLogStore",
     "OptOutStore",
@@ -68,6 +70,7 @@ __all__ = [
     "StoredAlert",
     "StoredReply",
     "TrackingCacheStore",
+    "TrackingLink",
     "TriggerState",
     "Verdict",
     "WatchStore",

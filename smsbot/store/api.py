@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from smsbot.orders.model import Order
+from smsbot.store.links import LinkStore
 from smsbot.store.records import (
     AlertState,
     CachedTracking,
@@ -380,6 +381,7 @@ class Store(
     OptOutStore,
     OutboxStore,
     WatchStore,
+    LinkStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

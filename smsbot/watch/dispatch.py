@@ -15,9 +15,11 @@ from enum import StrEnum
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.store import Store, TriggerState, WatchedShipment
+from smsbot.view.link import TrackingLinks
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.summary import PassSummary
 from smsbot.watch.verdicts import Verdict
+from smsbot.wording.link import with_link
 from smsbot.wording.notices import (
     PRIORITY,
     Credit,
@@ -62,6 +64,7 @@ class Dispatcher:
         self._outbox = outbox
         self._alerts = alerts
         self._display_name = display_name
+        self._links = TrackingLinks(settings, store)
 
     async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> None:
         """One order: its customer message (merged), its alerts, then the record of both."""
@@ -76,7 +79,10 @@ class Dispatcher:
                 for v in telling
                 if v.tell is not None
             ]
-            body = order_notice(order.order_number, news, self._wording(order, now), self._credit())
+            wording = self._wording(order, now)
+            body = order_notice(order.order_number, news, wording, self._credit())
+            url = await self._links.url_for_order(order.order_number, now)  # issue 17
+            body = with_link(body, url, self._links.mode, wording)
             key = f"watch:{order.shipment_id}:{lead.tell}"
             state = await self._enqueue(order, body, key)
             if state is None:

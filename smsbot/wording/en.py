@@ -119,6 +119,8 @@ ENGLISH = Language(
         "latest updates.",
         "escalated": "Thanks! A person from {brand} will text you back soon.",
         "escalation_unavailable": "To reach a person, please contact {contact}.",
+        # the tracking link, appended to a text about an order (issue 17)
+        "link": " Details: {url}",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -116,6 +116,8 @@ SPANISH = Language(
         "para ver sus novedades.",
         "escalated": "Gracias. Una persona de {brand} te va a escribir pronto.",
         "escalation_unavailable": "Para hablar con una persona, contacta a {contact}.",
+        # the tracking link, appended to a text about an order (issue 17)
+        "link": " Detalles: {url}",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

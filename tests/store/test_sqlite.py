@@ -31,7 +31,7 @@ from tests.store.test_tracking_cache import tracking
 FIXTURES = Path(__file__).parent / "fixtures"
 
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch.
-LATEST = 4
+LATEST = 5
 
 
 @pytest.fixture

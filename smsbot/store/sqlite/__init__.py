@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
+from smsbot.store.sqlite.links import LinkStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
 from smsbot.store.sqlite.watch import WatchStore
@@ -15,5 +16,5 @@ from smsbot.store.sqlite.watch import WatchStore
 __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
-class SqliteStore(WatchStore, OutboxStore, ConversationStore, CoreStore):
+class SqliteStore(LinkStore, WatchStore, OutboxStore, ConversationStore, CoreStore):
     """The SQLite store: the concern mixins over one `SqliteBase`."""

@@ -102,5 +102,18 @@ V4: tuple[str, ...] = (
     "CREATE INDEX watch_triggers_due ON watch_triggers (state, due_at)",
 )
 
+#: Migration 5: tracking links and page views (issue 17).
+V5: tuple[str, ...] = (
+    """CREATE TABLE links (
+        token TEXT PRIMARY KEY, order_number TEXT NOT NULL, created_at TEXT NOT NULL,
+        expires_at TEXT, revoked_at TEXT)""",
+    # At most one live (unrevoked) link per order, kept by the database itself.
+    "CREATE UNIQUE INDEX links_live ON links (order_number) WHERE revoked_at IS NULL",
+    """CREATE TABLE link_views (
+        order_number TEXT NOT NULL, tracking_number TEXT NOT NULL,
+        views INTEGER NOT NULL, last_at TEXT NOT NULL,
+        PRIMARY KEY (order_number, tracking_number))""",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
