@@ -7,6 +7,7 @@ the outbox and alerts senders and maintenance always, the watcher's polls with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,9 @@ from starlette.routing import Route
 from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
+from smsbot.page import routes as page_routes
+from smsbot.page.headers import install_token_filter
+from smsbot.page.service import TrackingPage
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
 from smsbot.web import hooks, sms, status
 
@@ -37,14 +41,20 @@ def create_app(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
             app.state.services = running
+            app.state.page = page = TrackingPage(running, clock)
+            install_token_filter()
+            # The gazetteer takes a second to read: off the loop, before the first view.
+            warm = asyncio.get_running_loop().run_in_executor(None, page.gazetteer.load)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
             async with background(running, watch=settings.watch.enabled):
                 yield
+            await warm
 
     routes = [
         Route("/sms", sms.sms, methods=["POST"]),
         Route("/twilio/status", status.status, methods=["POST"]),
         Route("/healthz", sms.healthz, methods=["GET"]),
         Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
+        *page_routes.ROUTES,  # the tracking page: /t/{token}, its JSON, its stylesheet
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,104 @@
+"""The journey map: an inline SVG of the scan places on Natural Earth's land outline.
+
+Everything is drawn here from bundled data (`data/land.json`, see scripts/make_outline.py):
+no tiles, fonts or scripts from elsewhere. The projection is equirectangular, scaled by the
+cosine of the middle latitude so a country keeps its shape; the view is the places' bounding
+box with a margin. Only numbers and escaped text go into the SVG.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from functools import cache
+from html import escape
+from importlib import resources
+
+from smsbot.page.gazetteer import Place
+
+WIDTH = 320.0
+MIN_SPAN_LON, MIN_SPAN_LAT = 10.0, 6.0  # degrees: one city still shows its region
+MARGIN = 0.25  # of the span, on each side
+PAD = 4.0  # SVG units outside the view where the outline is clamped
+
+
+@cache
+def land() -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The outline's rings as (lon, lat) degrees, read once."""
+    raw = resources.files("smsbot.page").joinpath("data/land.json").read_text(encoding="utf-8")
+    return tuple(
+        tuple((ring[i] / 10, ring[i + 1] / 10) for i in range(0, len(ring), 2))
+        for ring in json.loads(raw)
+    )
+
+
+class View:
+    """The box of the map in degrees and its projection to SVG units."""
+
+    def __init__(self, places: Sequence[Place]) -> None:
+        lons = [p.lon for p in places]
+        lats = [p.lat for p in places]
+        span_lon = max(max(lons) - min(lons), MIN_SPAN_LON)
+        span_lat = max(max(lats) - min(lats), MIN_SPAN_LAT)
+        mid_lon, mid_lat = (max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2
+        self.k = math.cos(math.radians(max(-70.0, min(70.0, mid_lat))))
+        width = span_lon * (1 + 2 * MARGIN) * self.k
+        height = span_lat * (1 + 2 * MARGIN)
+        height = max(height, width * 0.45)  # not a strip
+        width = max(width, height * 1.1)  # not a tower
+        self.west = mid_lon - width / self.k / 2
+        self.north = mid_lat + height / 2
+        self.scale = WIDTH / width
+        self.height = round(height * self.scale, 1)
+        self.box = (self.west, mid_lat - height / 2, mid_lon + width / self.k / 2, self.north)
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return ((lon - self.west) * self.k * self.scale, (self.north - lat) * self.scale)
+
+    def touches(self, ring: Sequence[tuple[float, float]]) -> bool:
+        west, south, east, north = self.box
+        lons = [p[0] for p in ring]
+        lats = [p[1] for p in ring]
+        return min(lons) <= east and max(lons) >= west and min(lats) <= north and max(lats) >= south
+
+
+def _path(ring: Sequence[tuple[float, float]], view: View) -> str:
+    """One ring as path data: clamped to just outside the view (what is outside is never
+    seen, and a clamped run collapses to a few points), thinned to what the drawing shows."""
+    parts: list[str] = []
+    last: tuple[float, float] | None = None
+    for lon, lat in ring:
+        x, y = view.xy(lon, lat)
+        x = min(max(x, -PAD), WIDTH + PAD)
+        y = min(max(y, -PAD), view.height + PAD)
+        if last is not None and math.dist(last, (x, y)) < 0.8:
+            continue
+        parts.append(f"{x:.1f} {y:.1f}")
+        last = (x, y)
+    return "M" + "L".join(parts) + "Z" if len(parts) >= 3 else ""
+
+
+def journey_svg(places: Sequence[Place], *, label: str) -> str | None:
+    """The SVG of `places` (oldest first), or None when none could be placed."""
+    if not places:
+        return None
+    view = View(places)
+    land_paths = "".join(_path(ring, view) for ring in land() if view.touches(ring))
+    points = [view.xy(p.lon, p.lat) for p in places]
+    route = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    stops = "".join(
+        f'<circle class="{"stop last" if i == len(points) - 1 else "stop"}" '
+        f'cx="{x:.1f}" cy="{y:.1f}" r="{6 if i == len(points) - 1 else 4}"/>'
+        for i, (x, y) in enumerate(points)
+    )
+    names = ", ".join(f"{p.name}" for p in places)
+    title = escape(f"{label}: {names}")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {view.height}" '
+        f'role="img" aria-label="{title}"><title>{title}</title>'
+        f'<rect class="sea" width="100%" height="100%"/>'
+        f'<path class="land" d="{land_paths}"/>'
+        + (f'<polyline class="route" points="{route}"/>' if len(points) > 1 else "")
+        + f"{stops}</svg>"
+    )
