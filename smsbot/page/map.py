@@ -23,10 +23,23 @@ MARGIN = 0.25  # of the span, on each side
 PAD = 4.0  # SVG units outside the view where the outline is clamped
 
 
+Line = tuple[tuple[float, float], ...]
+
+
 @cache
-def land() -> tuple[tuple[tuple[float, float], ...], ...]:
-    """The outline's rings as (lon, lat) degrees, read once."""
-    raw = resources.files("smsbot.page").joinpath("data/land.json").read_text(encoding="utf-8")
+def land() -> tuple[Line, ...]:
+    """The land's rings as (lon, lat) degrees, read once."""
+    return _lines("land.json")
+
+
+@cache
+def borders() -> tuple[Line, ...]:
+    """The borders between countries and between US states, read once."""
+    return _lines("borders.json")
+
+
+def _lines(name: str) -> tuple[Line, ...]:
+    raw = resources.files("smsbot.page").joinpath(f"data/{name}").read_text(encoding="utf-8")
     return tuple(
         tuple((ring[i] / 10, ring[i + 1] / 10) for i in range(0, len(ring), 2))
         for ring in json.loads(raw)
@@ -63,7 +76,7 @@ class View:
         return min(lons) <= east and max(lons) >= west and min(lats) <= north and max(lats) >= south
 
 
-def _path(ring: Sequence[tuple[float, float]], view: View) -> str:
+def _path(ring: Sequence[tuple[float, float]], view: View, *, closed: bool = True) -> str:
     """One ring as path data: clamped to just outside the view (what is outside is never
     seen, and a clamped run collapses to a few points), thinned to what the drawing shows."""
     parts: list[str] = []
@@ -76,29 +89,39 @@ def _path(ring: Sequence[tuple[float, float]], view: View) -> str:
             continue
         parts.append(f"{x:.1f} {y:.1f}")
         last = (x, y)
-    return "M" + "L".join(parts) + "Z" if len(parts) >= 3 else ""
+    if len(parts) < (3 if closed else 2):
+        return ""
+    return "M" + "L".join(parts) + ("Z" if closed else "")
 
 
-def journey_svg(places: Sequence[Place], *, label: str) -> str | None:
-    """The SVG of `places` (oldest first), or None when none could be placed."""
-    if not places:
+def journey_svg(routes: Sequence[Sequence[Place]], *, label: str) -> str | None:
+    """One SVG for the order: each leg's places (oldest first) as a route, its latest place
+    filled; None when no place could be placed."""
+    placed = [list(route) for route in routes if route]
+    if not placed:
         return None
-    view = View(places)
+    view = View([place for route in placed for place in route])
     land_paths = "".join(_path(ring, view) for ring in land() if view.touches(ring))
-    points = [view.xy(p.lon, p.lat) for p in places]
-    route = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    stops = "".join(
-        f'<circle class="{"stop last" if i == len(points) - 1 else "stop"}" '
-        f'cx="{x:.1f}" cy="{y:.1f}" r="{6 if i == len(points) - 1 else 4}"/>'
-        for i, (x, y) in enumerate(points)
+    border_paths = "".join(
+        _path(line, view, closed=False) for line in borders() if view.touches(line)
     )
-    names = ", ".join(f"{p.name}" for p in places)
+    drawn: list[str] = []
+    for number, route in enumerate(placed, 1):
+        points = [view.xy(p.lon, p.lat) for p in route]
+        if len(points) > 1:
+            line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            drawn.append(f'<polyline class="route route-{number}" points="{line}"/>')
+        drawn.extend(
+            f'<circle class="{"stop last" if i == len(points) - 1 else "stop"}" '
+            f'cx="{x:.1f}" cy="{y:.1f}" r="{6 if i == len(points) - 1 else 4}"/>'
+            for i, (x, y) in enumerate(points)
+        )
+    names = ", ".join(dict.fromkeys(p.name for route in placed for p in route))
     title = escape(f"{label}: {names}")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {view.height}" '
         f'role="img" aria-label="{title}"><title>{title}</title>'
         f'<rect class="sea" width="100%" height="100%"/>'
-        f'<path class="land" d="{land_paths}"/>'
-        + (f'<polyline class="route" points="{route}"/>' if len(points) > 1 else "")
-        + f"{stops}</svg>"
+        f'<path class="land" d="{land_paths}"/><path class="border" d="{border_paths}"/>'
+        f"{''.join(drawn)}</svg>"
     )

@@ -89,11 +89,11 @@ class TrackingPage:
         """The page of `found`."""
         view, w = found.view, self.wording(language, now)
         made = []
-        for card in cards(view, w, self.gazetteer):
-            svg = journey_svg(card.places, label=page_say(language, "map_label"))
+        legs = cards(view, w, self.gazetteer)
+        svg = journey_svg([card.places for card in legs], label=page_say(language, "map_label"))
+        for card in legs:
             made.append({
                 **card.__dict__,
-                "map": Markup(svg) if svg else None,  # noqa: S704 - built from numbers only
                 "unplaced_text": page_say(language, "unplaced", places="; ".join(card.unplaced)),
                 "tracking_url": tracking_page(card.carrier_key, card.tracking_number),
                 "carrier_link": page_say(language, "carrier_link", carrier=card.carrier),
@@ -112,6 +112,7 @@ class TrackingPage:
             greeting=greeting,
             summary=summary(view, w),
             cards=made,
+            map=Markup(svg) if svg else None,  # noqa: S704 - numbers and escaped names only
             token=found.token,
             reported=reported,
             t=_table(language),
