@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from importlib import resources
 
@@ -21,7 +21,6 @@ WIDTH = 320.0
 MIN_SPAN_LON, MIN_SPAN_LAT = 10.0, 6.0  # degrees: one city still shows its region
 MARGIN = 0.25  # of the span, on each side
 PAD = 4.0  # SVG units outside the view where the outline is clamped
-
 
 Line = tuple[tuple[float, float], ...]
 
@@ -36,6 +35,13 @@ def land() -> tuple[Line, ...]:
 def borders() -> tuple[Line, ...]:
     """The borders between countries and between US states, read once."""
     return _lines("borders.json")
+
+
+@cache
+def _bounds(line: Line) -> tuple[float, float, float, float]:
+    lons = [p[0] for p in line]
+    lats = [p[1] for p in line]
+    return min(lons), min(lats), max(lons), max(lats)
 
 
 def _lines(name: str) -> tuple[Line, ...]:
@@ -69,11 +75,11 @@ class View:
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
         return ((lon - self.west) * self.k * self.scale, (self.north - lat) * self.scale)
 
-    def touches(self, ring: Sequence[tuple[float, float]]) -> bool:
+    def touches(self, ring: Line) -> bool:
+        """Whether `ring`'s bounding box (computed once per line) meets the view."""
         west, south, east, north = self.box
-        lons = [p[0] for p in ring]
-        lats = [p[1] for p in ring]
-        return min(lons) <= east and max(lons) >= west and min(lats) <= north and max(lats) >= south
+        r_west, r_south, r_east, r_north = _bounds(ring)
+        return r_west <= east and r_east >= west and r_south <= north and r_north >= south
 
 
 def _path(ring: Sequence[tuple[float, float]], view: View, *, closed: bool = True) -> str:
@@ -96,10 +102,14 @@ def _path(ring: Sequence[tuple[float, float]], view: View, *, closed: bool = Tru
 
 def journey_svg(routes: Sequence[Sequence[Place]], *, label: str) -> str | None:
     """One SVG for the order: each leg's places (oldest first) as a route, its latest place
-    filled; None when no place could be placed."""
-    placed = [list(route) for route in routes if route]
-    if not placed:
-        return None
+    filled; None when no place could be placed. The same journey is drawn once: a page
+    viewed again gets its map from a small cache (drawing takes milliseconds)."""
+    placed = tuple(tuple(route) for route in routes if route)
+    return _drawn(placed, label) if placed else None
+
+
+@lru_cache(maxsize=512)
+def _drawn(placed: tuple[tuple[Place, ...], ...], label: str) -> str:
     view = View([place for route in placed for place in route])
     land_paths = "".join(_path(ring, view) for ring in land() if view.touches(ring))
     border_paths = "".join(

@@ -63,14 +63,15 @@ class TrackingPage:
         finds nothing.
         """
         store = self._running.store
-        number = await store.resolve_link(token[:MAX_TOKEN], now)
-        order = await store.get_order(number) if number is not None else None
-        if order is None:
+        link = await store.resolve_link(token[:MAX_TOKEN], now)
+        order = await store.get_order(link.order_number) if link is not None else None
+        if link is None or order is None:
             return None
         view = OrderView.of(order, await self._running.gateway.track(order.shipments))
         expires = self.links.expiry(view)
-        link = await self.links.link(view, now)  # brings the expiry up to date
-        if link.token != token or (expires is not None and expires <= now):
+        if expires != link.expires_at:  # delivered since (or a new shipment): one write
+            await store.expire_link(link.token, expires)
+        if expires is not None and expires <= now:
             log.info("link %s for order %s has expired", shown_token(token), order.number)
             return None
         await store.count_views(order.number, [leg.tracking_number for leg in view.legs], now)

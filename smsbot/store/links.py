@@ -34,9 +34,9 @@ class LinkStore(Protocol):
         `token` when the order has none. Atomic: two callers get the same link."""
         ...
 
-    async def resolve_link(self, token: str, now: datetime) -> str | None:
-        """The order number of a live link; None for an unknown, expired or revoked token,
-        found by the same single query whichever it is (no timing tells them apart)."""
+    async def resolve_link(self, token: str, now: datetime) -> TrackingLink | None:
+        """The live link of `token`; None for an unknown, expired or revoked token, found
+        by the same single query whichever it is (no timing tells them apart)."""
         ...
 
     async def expire_link(self, token: str, expires_at: datetime | None) -> None:

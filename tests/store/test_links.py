@@ -20,7 +20,8 @@ async def test_one_live_link_per_order_is_reused(store: Store) -> None:
     assert first.token == again.token == "tokenAAAAAAAA1"
     other = await store.issue_link("1002", "tokenCCCCCCCC3", NOW, expires_at=None)
     assert other.token == "tokenCCCCCCCC3"
-    assert await store.resolve_link("tokenAAAAAAAA1", LATER) == "1001"
+    found = await store.resolve_link("tokenAAAAAAAA1", LATER)
+    assert found == TrackingLink("tokenAAAAAAAA1", "1001", NOW)
     assert await store.resolve_link("tokenBBBBBBBB2", LATER) is None
 
 
@@ -34,10 +35,11 @@ async def test_concurrent_issues_agree(store: Store) -> None:
 async def test_an_expired_link_resolves_like_an_unknown_one(store: Store) -> None:
     link = await store.issue_link("1001", "tokenAAAAAAAA1", NOW, expires_at=LATER)
     assert link.expires_at == LATER and link.live(NOW) and not link.live(LATER)
-    assert await store.resolve_link(link.token, NOW) == "1001"
+    assert await store.resolve_link(link.token, NOW) == link
     assert await store.resolve_link(link.token, LATER) is None
     await store.expire_link(link.token, None)  # a new shipment: open again
-    assert await store.resolve_link(link.token, LATER + timedelta(days=5)) == "1001"
+    reopened = await store.resolve_link(link.token, LATER + timedelta(days=5))
+    assert reopened is not None and reopened.expires_at is None
     reissued = await store.issue_link("1001", "tokenZZZZZZZZ9", NOW, expires_at=NOW)
     assert reissued.token == link.token and not reissued.live(NOW)
     assert await store.resolve_link(link.token, NOW) is None
@@ -51,7 +53,8 @@ async def test_revoked_links_stay_dead_and_a_new_token_follows(store: Store) -> 
     fresh = await store.issue_link("1001", "tokenBBBBBBBB2", LATER, expires_at=None)
     assert fresh.token == "tokenBBBBBBBB2"
     assert await store.resolve_link("tokenAAAAAAAA1", LATER) is None
-    assert await store.resolve_link("tokenBBBBBBBB2", LATER) == "1001"
+    fresh_found = await store.resolve_link("tokenBBBBBBBB2", LATER)
+    assert fresh_found is not None and fresh_found.order_number == "1001"
 
 
 async def test_page_views_are_counted_per_shipment(store: Store) -> None:

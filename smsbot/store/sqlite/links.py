@@ -13,7 +13,7 @@ from datetime import datetime
 from smsbot.errors import StoreValueError
 from smsbot.store.links import TrackingLink
 from smsbot.store.sqlite.connection import SqliteBase, change, change_many, fetch_all, fetch_one
-from smsbot.store.times import parse_utc, utc_or_none, utc_text
+from smsbot.store.times import parse_utc, time_or_none, utc_or_none, utc_text
 
 _LIVE = "SELECT token, order_number, created_at, expires_at, revoked_at FROM links"
 
@@ -50,13 +50,16 @@ class LinkStore(SqliteBase):
 
         return await self._run(work, write=True)
 
-    async def resolve_link(self, token: str, now: datetime) -> str | None:
+    async def resolve_link(self, token: str, now: datetime) -> TrackingLink | None:
         rows = await self._fetch(
-            "SELECT order_number FROM links WHERE token = ? AND revoked_at IS NULL "
+            f"{_LIVE} WHERE token = ? AND revoked_at IS NULL "
             "AND (expires_at IS NULL OR expires_at > ?)",
             (token, utc_text(now, "now")),
         )
-        return str(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        token, number, created, expires, _ = rows[0]
+        return TrackingLink(token, number, parse_utc(created), time_or_none(expires))
 
     async def expire_link(self, token: str, expires_at: datetime | None) -> None:
         until = utc_or_none(expires_at, "expires_at")
