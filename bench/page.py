@@ -73,9 +73,8 @@ async def main(quick: bool) -> bool:
         print(f"  order {number}: {weight / 1024:.1f} KB (HTML + CSS)")
     print(f"order {heaviest} x {count}: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     print(f"all orders: p50 {percentile(mixed, 50):.2f} ms, p99 {percentile(mixed, 99):.2f} ms")
-    print(
-        f"baseline /healthz: p50 {percentile(base, 50):.2f} ms, p99 {percentile(base, 99):.2f} ms"
-    )
+    b50, b99 = percentile(base, 50), percentile(base, 99)
+    print(f"baseline /healthz: p50 {b50:.2f} ms, p99 {b99:.2f} ms")
     figures = [
         Figure(
             "8 page weight (heaviest demo order)",
