@@ -178,7 +178,8 @@ ALLOWED: dict[str, set[str]] = {
     "lookup": {"store", "orders", "view", "wording", "lookup.detect"},
     "channels": {"orders", "lookup.detect"},
     "dialog": {"channels", "lookup", "orders", "store", "view", "wording"},
-    "watch": {"channels", "lookup", "orders", "store", "view", "wording"},
+    "watch": {"channels", "lookup", "mail", "orders", "store", "view", "wording"},
+    "mail": {"orders", "store", "view", "wording"},
     "maintenance": {"store"},
     "services": {
         "channels",

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from smsbot.config.links import FAQ_KEYS, LINK_MODES, LinkSettings, PageSettings
+from smsbot.config.page_loader import read_email, read_links, read_page
 from smsbot.config.settings import (
     DEFAULT_CONFIG,
     DEFAULT_ORDER_PATTERN,
@@ -71,8 +71,9 @@ def settings_from_mapping(
         "alerts": _alerts,
         "watch": _watch,
         "routing": _routing,
-        "links": _links,
-        "page": _page,
+        "links": read_links,
+        "page": read_page,
+        "email": read_email,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():
@@ -328,37 +329,3 @@ def config_path(option: str | None, environ: Mapping[str, str]) -> Path:
     if environ.get("SMSBOT_CONFIG"):
         return Path(environ["SMSBOT_CONFIG"])
     return DEFAULT_CONFIG
-
-
-# [links] and [page]: the tracking link and page (issue 17).
-
-
-def _links(table: Table, env: Mapping[str, str]) -> LinkSettings:
-    mode = table.get("mode", str, "never")
-    if mode not in LINK_MODES:
-        raise table.error("mode", f"must be one of {', '.join(LINK_MODES)}, not {mode!r}")
-    public_url = table.url("public_url")
-    return LinkSettings(
-        mode=mode,
-        public_url=public_url.rstrip("/") if public_url else None,
-        valid_days=table.positive("valid_days", 30.0),
-    )
-
-
-def _page(table: Table, env: Mapping[str, str]) -> PageSettings:
-    faq: dict[str, dict[str, str]] = {}
-    for language, answers in table.mapping("faq").items():
-        if not isinstance(answers, Mapping):
-            raise table.error(f"faq.{language}", "must be a table of answers")
-        for key, answer in answers.items():
-            if key not in FAQ_KEYS or not isinstance(answer, str) or not answer.strip():
-                raise table.error(
-                    f"faq.{language}.{key}",
-                    f"must be one of {', '.join(FAQ_KEYS)} with a non-empty answer",
-                )
-        faq[str(language).lower()] = dict(answers)
-    return PageSettings(
-        sms_number=table.optional_str("sms_number"),
-        rate_limit_per_minute=table.count("rate_limit_per_minute", 60, high=100_000),
-        faq=faq,
-    )

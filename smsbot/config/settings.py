@@ -163,6 +163,25 @@ class TrackingSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """`[email]`: notices by e-mail (issue 17) for orders without a mobile number."""
+
+    host: str | None = None  # the SMTP server; None: no e-mail
+    port: int = 587
+    username: str | None = None
+    password: Secret | None = None
+    from_address: str | None = None  # "Acme <shipping@acme.example>"
+    starttls: bool = True  # upgrade the connection before logging in (port 587)
+    ca_file: str | None = None  # a private CA to trust for the server's certificate
+    timeout_s: float = 10.0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether e-mail can be sent: a server and a sender are set."""
+        return self.host is not None and self.from_address is not None
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     twilio: TwilioSettings = TwilioSettings()
@@ -175,6 +194,7 @@ class Settings:
     routing: RoutingSettings = RoutingSettings()
     links: LinkSettings = field(default_factory=LinkSettings)
     page: PageSettings = field(default_factory=PageSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)

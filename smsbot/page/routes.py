@@ -15,6 +15,7 @@ from smsbot.page.render import CSS
 from smsbot.page.service import Found, TrackingPage
 from smsbot.services import services
 from smsbot.view.link import shown_token
+from smsbot.view.order import OrderView
 
 log = logging.getLogger("smsbot.page")
 
@@ -105,6 +106,28 @@ async def not_received(request: Request) -> Response:
     return RedirectResponse(f"/t/{token}?reported=1", 303, headers=PAGE_HEADERS)
 
 
+async def unsubscribe(request: Request) -> Response:
+    """GET /t/{token}/unsubscribe: a button (mail scanners follow links: GET changes
+    nothing); POST, also RFC 8058's one click from the mail app: no more e-mail to the
+    order's address. Works for revoked and expired links too."""
+    page = tracking_page(request)
+    if (limited := await _limited(request, page)) is not None:
+        return limited
+    token = request.path_params["token"][:64]
+    store = services(request).store
+    number = await store.link_order(token)
+    order = await store.get_order(number) if number else None
+    if order is None or not order.email:
+        return _missing(request, page)
+    language = page.language(OrderView(order.number, (), order.locale), None)
+    done = request.method == "POST"
+    if done:
+        await store.unsubscribe_email(order.email, _now(request))
+        log.info("e-mail unsubscribed through link %s", shown_token(token))
+    html = page.unsubscribe(language, token, done=done)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
 async def stylesheet(request: Request) -> Response:
     """The page's one stylesheet (its URL carries its hash)."""
     return Response(CSS, media_type="text/css", headers=STATIC_HEADERS)
@@ -113,5 +136,6 @@ async def stylesheet(request: Request) -> Response:
 ROUTES = [
     Route("/t/{token}", show, methods=["GET"]),
     Route("/t/{token}/not-received", not_received, methods=["POST"]),
+    Route("/t/{token}/unsubscribe", unsubscribe, methods=["GET", "POST"]),
     Route("/t-static/page.css", stylesheet, methods=["GET"]),
 ]

@@ -135,6 +135,20 @@ class TrackingPage:
             footer=page_say(language, "footer", brand=self._settings.bot.brand),
         )
 
+    def unsubscribe(self, language: str, token: str, *, done: bool) -> str:
+        """The unsubscribe page: the question and its button, or that it is done."""
+        brand = self._settings.bot.brand
+        return render(
+            "unsubscribe.html",
+            lang=language,
+            title=page_say(language, "unsubscribe_title"),
+            message=page_say(language, "unsubscribed" if done else "unsubscribe_confirm",
+                             brand=brand),
+            button=None if done else page_say(language, "unsubscribe_button"),
+            token=token,
+            footer=page_say(language, "footer", brand=brand),
+        )  # fmt: skip
+
     def faq(self, language: str) -> list[tuple[str, str]]:
         """The micro-FAQ: the wording's questions, the merchant's answers where given."""
         own = self._settings.page.faq.get(language, {})

@@ -1,5 +1,6 @@
 """The tracking links of orders (issue 17): one live token per order, its expiry, its
-revocation, and the page views of each shipment (counts only: no cookie, no address)."""
+revocation, the page views of each shipment (counts only: no cookie, no address), and the
+e-mail addresses that unsubscribed through a link (honoured like STOP)."""
 
 from __future__ import annotations
 
@@ -55,4 +56,17 @@ class LinkStore(Protocol):
 
     async def link_views(self, order_number: str) -> dict[str, int]:
         """Page views per tracking number of the order."""
+        ...
+
+    async def link_order(self, token: str) -> str | None:
+        """The order number of any token ever issued (revoked and expired ones too): an
+        unsubscribe link keeps working after the page has gone."""
+        ...
+
+    async def unsubscribe_email(self, address: str, at: datetime) -> bool:
+        """Stop e-mail to `address` (matched without case); True if it was subscribed."""
+        ...
+
+    async def email_unsubscribed(self, address: str) -> bool:
+        """Whether `address` unsubscribed."""
         ...

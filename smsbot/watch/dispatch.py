@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
+from smsbot.mail.notices import EmailNotices
 from smsbot.store import Store, TriggerState, WatchedShipment
 from smsbot.view.link import TrackingLinks
 from smsbot.watch.queues import AlertQueue, MessageQueue
@@ -65,6 +66,7 @@ class Dispatcher:
         self._alerts = alerts
         self._display_name = display_name
         self._links = TrackingLinks(settings, store)
+        self._email = EmailNotices(settings, store)
 
     async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> None:
         """One order: its customer message (merged), its alerts, then the record of both."""
@@ -80,11 +82,14 @@ class Dispatcher:
                 if v.tell is not None
             ]
             wording = self._wording(order, now)
-            body = order_notice(order.order_number, news, wording, self._credit())
+            notice = order_notice(order.order_number, news, wording, self._credit())
             url = await self._links.url_for_order(order.order_number, now)  # issue 17
-            body = with_link(body, url, self._links.mode, wording)
+            body = with_link(notice, url, self._links.mode, wording)
             key = f"watch:{order.shipment_id}:{lead.tell}"
-            state = await self._enqueue(order, body, key)
+            if not order.phone and self._email.enabled:  # e-mail instead (issue 17)
+                state = await self._email_notice(order, notice, now)
+            else:
+                state = await self._enqueue(order, body, key)
             if state is None:
                 summary.failures += 1
                 return  # nothing recorded: the next check finds the same triggers again
@@ -159,6 +164,18 @@ class Dispatcher:
             shipment.order_number, cached.result, carrier, self._wording(shipment, now)
         )
         return await self._enqueue(shipment, body, f"watch:{shipment.shipment_id}:{kind}")
+
+    async def _email_notice(
+        self, shipment: WatchedShipment, notice: str, now: datetime
+    ) -> Enqueued | None:
+        """E-mail a notice to an order without a mobile number; None when SMTP failed (the
+        next check tries again)."""
+        try:
+            sent = await self._email.notify(shipment.order_number, notice, now)
+        except Exception:
+            log.exception("could not e-mail the notice of order %s", shipment.order_number)
+            return None
+        return Enqueued.QUEUED if sent else Enqueued.SKIPPED
 
     async def _enqueue(self, shipment: WatchedShipment, body: str, key: str) -> Enqueued | None:
         """Queue one notice; None when the outbox failed (try again later)."""

@@ -75,4 +75,13 @@ PAGE_EN: dict[str, str] = {
     "too_many_title": "Too many requests",
     "too_many": "Please wait a minute and try again.",
     "footer": "Tracking by {brand}",
+    # e-mail notices and unsubscribing (issue 17)
+    "email_subject": "Order {order}: shipping update",
+    "email_link": "See the whole journey",
+    "email_unsubscribe": "Unsubscribe from these e-mails",
+    "email_why": "You get this because you ordered from {brand}.",
+    "unsubscribe_title": "Unsubscribe",
+    "unsubscribe_confirm": "Stop e-mails about your orders from {brand}?",
+    "unsubscribe_button": "Unsubscribe",
+    "unsubscribed": "Done: you will get no more e-mails about your orders.",
 }

@@ -71,4 +71,13 @@ PAGE_ES: dict[str, str] = {
     "too_many_title": "Demasiadas solicitudes",
     "too_many": "Espera un minuto e inténtalo de nuevo.",
     "footer": "Rastreo de {brand}",
+    # e-mail notices and unsubscribing (issue 17)
+    "email_subject": "Pedido {order}: novedades del envío",
+    "email_link": "Ver todo el recorrido",
+    "email_unsubscribe": "Dejar de recibir estos correos",
+    "email_why": "Recibes esto porque compraste en {brand}.",
+    "unsubscribe_title": "Cancelar suscripción",
+    "unsubscribe_confirm": "¿Dejar de recibir correos de {brand} sobre tus pedidos?",
+    "unsubscribe_button": "Cancelar suscripción",
+    "unsubscribed": "Listo: ya no recibirás correos sobre tus pedidos.",
 }

@@ -50,6 +50,8 @@ async def test_revoked_links_stay_dead_and_a_new_token_follows(store: Store) -> 
     assert await store.revoke_links("1001", LATER) == 1
     assert await store.revoke_links("1001", LATER) == 0
     assert await store.resolve_link("tokenAAAAAAAA1", LATER) is None
+    assert await store.link_order("tokenAAAAAAAA1") == "1001"  # for unsubscribing
+    assert await store.link_order("tokenZZZZZZZZ0") is None
     fresh = await store.issue_link("1001", "tokenBBBBBBBB2", LATER, expires_at=None)
     assert fresh.token == "tokenBBBBBBBB2"
     assert await store.resolve_link("tokenAAAAAAAA1", LATER) is None
@@ -76,3 +78,13 @@ def test_live_is_a_pure_decision() -> None:
     link = TrackingLink("t", "1001", NOW, expires_at=LATER, revoked_at=None)
     assert link.live(NOW)
     assert not TrackingLink("t", "1001", NOW, revoked_at=NOW).live(NOW)
+
+
+async def test_unsubscribed_addresses_stay_unsubscribed(store: Store) -> None:
+    assert not await store.email_unsubscribed("ana@example.com")
+    assert await store.unsubscribe_email(" Ana@Example.com ", NOW)
+    assert not await store.unsubscribe_email("ana@example.com", LATER)
+    assert await store.email_unsubscribed("ANA@example.com")
+    assert not await store.email_unsubscribed("bob@example.com")
+    with pytest.raises(StoreValueError):
+        await store.unsubscribe_email("not an address", NOW)

@@ -100,3 +100,29 @@ class LinkStore(SqliteBase):
             )
         )
         return {str(number): int(views) for number, views in rows}
+
+    async def link_order(self, token: str) -> str | None:
+        rows = await self._fetch("SELECT order_number FROM links WHERE token = ?", (token,))
+        return str(rows[0][0]) if rows else None
+
+    async def unsubscribe_email(self, address: str, at: datetime) -> bool:
+        return bool(
+            await self._change(
+                "INSERT INTO email_opt_outs (address, opted_out_at) VALUES (?, ?) "
+                "ON CONFLICT (address) DO NOTHING",
+                (_address(address), utc_text(at, "at")),
+            )
+        )
+
+    async def email_unsubscribed(self, address: str) -> bool:
+        rows = await self._fetch(
+            "SELECT 1 FROM email_opt_outs WHERE address = ?", (_address(address),)
+        )
+        return bool(rows)
+
+
+def _address(address: str) -> str:
+    cleaned = address.strip().lower()
+    if "@" not in cleaned:
+        raise StoreValueError("not an e-mail address")
+    return cleaned

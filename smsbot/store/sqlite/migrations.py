@@ -113,6 +113,9 @@ V5: tuple[str, ...] = (
         order_number TEXT NOT NULL, tracking_number TEXT NOT NULL,
         views INTEGER NOT NULL, last_at TEXT NOT NULL,
         PRIMARY KEY (order_number, tracking_number))""",
+    # E-mail addresses that unsubscribed (List-Unsubscribe or the page): like STOP.
+    """CREATE TABLE email_opt_outs (
+        address TEXT PRIMARY KEY, opted_out_at TEXT NOT NULL)""",
 )
 
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
