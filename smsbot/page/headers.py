@@ -46,8 +46,9 @@ class TokenFilter(logging.Filter):
 
 
 def install_token_filter() -> None:
-    """Mask tokens in uvicorn's access and error logs (idempotent)."""
-    for name in ("uvicorn.access", "uvicorn.error", "smsbot"):
+    """Mask tokens in uvicorn's access and error logs (idempotent); smsbot's own records
+    name tokens through `view.link.shown_token` only."""
+    for name in ("uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, TokenFilter) for f in logger.filters):
             logger.addFilter(TokenFilter())

@@ -45,8 +45,10 @@ async def _limited(request: Request, page: TrackingPage) -> Response | None:
     return HTMLResponse(page.missing(language, too_many=True), 429, headers=headers)
 
 
-async def _found(request: Request, page: TrackingPage, token: str) -> Found | None:
-    return await page.find(token, _now(request))
+async def _found(
+    request: Request, page: TrackingPage, token: str, *, counted: bool = True
+) -> Found | None:
+    return await page.find(token, _now(request), counted=counted)
 
 
 def _missing(request: Request, page: TrackingPage) -> Response:
@@ -82,7 +84,7 @@ async def not_received(request: Request) -> Response:
     if (limited := await _limited(request, page)) is not None:
         return limited
     token = request.path_params["token"]
-    found = await _found(request, page, token)
+    found = await _found(request, page, token, counted=False)
     if found is None:
         return _missing(request, page)
     form = await request.form(max_files=0, max_fields=4)

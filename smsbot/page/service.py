@@ -56,8 +56,9 @@ class TrackingPage:
         page = running.settings.page
         self._sms_number = page.sms_number or _sms_number(running.settings.twilio.from_number)
 
-    async def find(self, token: str, now: datetime) -> Found | None:
+    async def find(self, token: str, now: datetime, *, counted: bool = True) -> Found | None:
         """The order of a live link, looked up (from the cache when fresh); None otherwise.
+        With `counted`, one page view of each shipment is counted.
 
         Unknown, expired and revoked tokens take the same path: one store query that
         finds nothing.
@@ -74,7 +75,8 @@ class TrackingPage:
         if expires is not None and expires <= now:
             log.info("link %s for order %s has expired", shown_token(token), order.number)
             return None
-        await store.count_views(order.number, [leg.tracking_number for leg in view.legs], now)
+        if counted:
+            await store.count_views(order.number, [leg.tracking_number for leg in view.legs], now)
         return Found(token, order, view)
 
     def language(self, view: OrderView | None, accept: str | None) -> str:
