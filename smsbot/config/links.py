@@ -29,5 +29,7 @@ class PageSettings:
 
     sms_number: str | None = None  # "Text us" links; default: twilio.from_number
     rate_limit_per_minute: int = 60  # requests to /t/ per client address
+    # shop pages (origins) whose browsers may read /t/{token}.json (CORS)
+    json_origins: tuple[str, ...] = ()
     # language -> FAQ key -> the merchant's answer (replaces the wording's)
     faq: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

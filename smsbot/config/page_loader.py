@@ -3,6 +3,7 @@ e-mail channel. Called by `loader.settings_from_mapping`, like its own section r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from smsbot.config.links import FAQ_KEYS, LINK_MODES, LinkSettings, PageSettings
@@ -34,7 +35,14 @@ def read_page(table: Table, env: Mapping[str, str]) -> PageSettings:
                     f"must be one of {', '.join(FAQ_KEYS)} with a non-empty answer",
                 )
         faq[str(language).lower()] = dict(answers)
+    origins = table.strings("json_origins", ())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise table.error(
+                "json_origins", f"must list origins like https://shop.example, not {origin!r}"
+            )
     return PageSettings(
+        json_origins=tuple(origins),
         sms_number=table.optional_str("sms_number"),
         rate_limit_per_minute=table.count("rate_limit_per_minute", 60, high=100_000),
         faq=faq,

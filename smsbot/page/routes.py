@@ -71,7 +71,11 @@ async def show(request: Request) -> Response:
             return JSONResponse({"error": "not_found"}, 404, headers=PAGE_HEADERS)
         return _missing(request, page)
     if as_json:
-        return JSONResponse(page.json(found), headers=PAGE_HEADERS)
+        headers = dict(PAGE_HEADERS, Vary="Origin")
+        origin = request.headers.get("origin")
+        if origin and origin in services(request).settings.page.json_origins:
+            headers["Access-Control-Allow-Origin"] = origin  # the shop's page may read it
+        return JSONResponse(page.json(found), headers=headers)
     language = page.language(found.view, request.headers.get("accept-language"))
     reported = request.query_params.get("reported") == "1"
     html = page.html(found, language, _now(request), reported=reported)

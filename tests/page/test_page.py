@@ -184,3 +184,22 @@ def test_the_merchant_rewords_the_faq(make_settings: SettingsFactory) -> None:
     assert "Write to stuck@acme.example and we will chase it." in body
     assert "When does tracking update?" in body  # the others keep the wording's answer
     assert 'href="sms:' not in body  # no number to text: no sms actions
+
+
+def test_json_for_a_shop_page_in_the_browser(make_settings: SettingsFactory) -> None:
+    from smsbot.orders.demo import DEMO_ORDERS
+    from smsbot.web.app import create_app
+
+    settings = make_settings(
+        links={"mode": "always"}, bot={"verify": "phone"},
+        page={"json_origins": ["https://shop.acme.example"]},
+    )  # fmt: skip
+    with TestClient(create_app(settings, seed_orders=DEMO_ORDERS), base_url=PUBLIC_URL) as c:
+        found = LINK.search(reply_text(post_sms(c, sms_form("1001"))) or "")
+        assert found
+        path = f"/t/{found.group(1)}.json"
+        shop = c.get(path, headers={"Origin": "https://shop.acme.example"})
+        other = c.get(path, headers={"Origin": "https://evil.example"})
+    assert shop.headers["access-control-allow-origin"] == "https://shop.acme.example"
+    assert "access-control-allow-origin" not in other.headers
+    assert shop.headers["vary"] == "Origin"
