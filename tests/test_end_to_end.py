@@ -3,6 +3,7 @@ signed webhooks exactly as Twilio would send them."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -148,7 +149,9 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
 def test_demo_commands_need_no_config(tmp_path: Path) -> None:
     replied = smsbot("text", "+12025550123", "1002", "--demo", cwd=tmp_path)
     assert replied.returncode == 0, replied.stderr
-    assert replied.stdout.strip() == "Order 1002: Out for delivery with DemoPost today."
+    text, _, link = replied.stdout.strip().partition(" Details: ")
+    assert text == "Order 1002: Out for delivery with DemoPost today."
+    assert re.fullmatch(r"http://127\.0\.0\.1:8080/t/[0-9A-Za-z]{13}", link), link  # issue 17
     tracked = smsbot("track", "demo", "DEMO1004", "--demo", cwd=tmp_path)
     assert tracked.returncode == 0, tracked.stderr
     assert "DemoPost DEMO1004: exception" in tracked.stdout

@@ -18,8 +18,8 @@ def serve(
     config: str | None, host: str | None, port: int | None, demo: bool, verbose: bool
 ) -> None:
     """Run the server: POST /sms (Twilio's incoming-message webhook), POST /twilio/status
-    (delivery callbacks), POST /hooks/CARRIER (carrier pushes), GET /healthz; and the
-    watcher too when watch.enabled is true."""
+    (delivery callbacks), POST /hooks/CARRIER (carrier pushes), GET /healthz, GET /t/TOKEN
+    (the tracking page); and the watcher too when watch.enabled is true."""
     import uvicorn
 
     from smsbot.services import signature_check
@@ -27,6 +27,11 @@ def serve(
 
     setup_logging(verbose)
     settings = settings_for(config, demo)
+    if demo and port:  # the demo's links point at this server
+        from dataclasses import replace
+
+        links = replace(settings.links, public_url=f"http://127.0.0.1:{port}")
+        settings = replace(settings, links=links)
     signature_check(settings)  # a missing token or public URL stops the start here
     app = create_app(settings, seed_orders=orders_to_seed(demo))
     uvicorn.run(

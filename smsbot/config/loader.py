@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from smsbot.config.page_loader import read_email, read_links, read_page
 from smsbot.config.settings import (
     DEFAULT_CONFIG,
     DEFAULT_ORDER_PATTERN,
@@ -28,13 +28,12 @@ from smsbot.config.settings import (
     RoutingSettings,
     ServerSettings,
     Settings,
-    StoreSettings,
     TrackingSettings,
     TwilioSettings,
     WatchSettings,
-    masked_url,
 )
 from smsbot.config.shops import read_api, read_shopify, read_woocommerce
+from smsbot.config.store_loader import check_store_file, read_store
 from smsbot.config.table import Table
 from smsbot.errors import ConfigError
 
@@ -54,44 +53,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"is not valid TOML ({exc})", source=source) from exc
     settings = settings_from_mapping(data, source=source, environ=env)
-    _check_store_file(settings.store, data, source)
+    check_store_file(settings.store, data, source)
     return settings
-
-
-def _check_store_file(store: StoreSettings, data: Mapping[str, Any], source: str) -> None:
-    """The SQLite file of a configuration being run can be created (or opened) where it is
-    configured; else the one-line error naming the key, not a traceback at start.
-
-    Only files are checked here (`settings_from_mapping` reads no disk): a running service
-    may still fail later (a read-only mount), which the store reports as a `StoreError`.
-    """
-    if not store.url.startswith("sqlite:") or store.path in ("", ":memory:"):
-        return
-    section = data.get("store")
-    key = "store.url" if isinstance(section, Mapping) and "url" in section else "store.path"
-    problem = _uncreatable(Path(store.path))
-    if problem is not None:
-        raise ConfigError(f"{store.path}: {problem}", source=source, key=key)
-
-
-def _uncreatable(path: Path) -> str | None:
-    """Why the database file `path` cannot be opened or created, or None."""
-    if path.exists():
-        if path.is_dir():
-            return "is a directory; name a file, like data/smsbot.db"
-        if not os.access(path, os.R_OK | os.W_OK):
-            return "cannot be read and written by this user"
-        return None
-    folder = path.parent
-    while not folder.exists():  # the nearest existing folder decides what can be created
-        if folder.is_symlink():
-            return f"cannot be created: {folder} is a broken link"
-        folder = folder.parent
-    if not folder.is_dir():
-        return f"cannot be created: {folder} is a file, not a directory"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot be created: no permission to write in {folder}"
-    return None
 
 
 def settings_from_mapping(
@@ -102,7 +65,7 @@ def settings_from_mapping(
     readers: dict[str, Callable[[Table, Mapping[str, str]], Any]] = {
         "server": _server,
         "twilio": _twilio,
-        "store": _store,
+        "store": read_store,
         "bot": _bot,
         "tracking": _tracking,
         "escalation": _escalation,
@@ -112,6 +75,9 @@ def settings_from_mapping(
         "api": read_api,
         "shopify": read_shopify,
         "woocommerce": read_woocommerce,
+        "links": read_links,
+        "page": read_page,
+        "email": read_email,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():
@@ -163,39 +129,6 @@ def _twilio(table: Table, env: Mapping[str, str]) -> TwilioSettings:
 
 
 _SENDER = re.compile(r"(whatsapp:)?\+[1-9]\d{6,14}\Z")
-
-
-def _store(table: Table, env: Mapping[str, str]) -> StoreSettings:
-    """`path` (the SQLite shorthand) or `url` (any backend), never both."""
-    if "url" not in table.values:
-        return StoreSettings(path=table.get("path", str, "smsbot.db"))
-    url = table.get("url", str, "")
-    if "path" in table.values:
-        table.used.add("path")
-        raise table.error(
-            "url",
-            'set store.url or store.path, not both (path = "x.db" means url = "sqlite:///x.db")',
-        )
-    scheme, sep, rest = url.partition("://")
-    if not sep or not _SCHEME.match(scheme) or not rest:
-        shown = masked_url(url)
-        raise table.error("url", f'must be a URL like "sqlite:///smsbot.db", not {shown!r}')
-    if scheme != "sqlite":
-        try:
-            parts = urlsplit(url)
-            named = bool(parts.hostname or parts.path.strip("/"))
-        except ValueError:  # urlsplit's signal for brackets that are no IPv6 address
-            named = False
-        if not named:
-            raise table.error("url", f"names no server or database: {masked_url(url)!r}")
-        return StoreSettings(path="", url=url)
-    path = rest.removeprefix("/")  # sqlite:///x.db is x.db, sqlite:////srv/x.db is /srv/x.db
-    if not path:
-        raise table.error("url", 'names no file: use "sqlite:///path/to/smsbot.db"')
-    return StoreSettings(path=path, url=url)
-
-
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z")
 
 
 def _bot(table: Table, env: Mapping[str, str]) -> BotSettings:

@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from smsbot.config.links import LinkSettings, PageSettings
+
 DEFAULT_CONFIG = Path("smsbot.toml")
 
 #: An order number: optional "#", letters/digits with inner dashes, at least one digit, e.g.
@@ -209,6 +211,25 @@ class WooCommerceSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """`[email]`: notices by e-mail (issue 17) for orders without a mobile number."""
+
+    host: str | None = None  # the SMTP server; None: no e-mail
+    port: int = 587
+    username: str | None = None
+    password: Secret | None = None
+    from_address: str | None = None  # "Acme <shipping@acme.example>"
+    starttls: bool = True  # upgrade the connection before logging in (port 587)
+    ca_file: str | None = None  # a private CA to trust for the server's certificate
+    timeout_s: float = 10.0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether e-mail can be sent: a server and a sender are set."""
+        return self.host is not None and self.from_address is not None
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     twilio: TwilioSettings = TwilioSettings()
@@ -219,6 +240,9 @@ class Settings:
     alerts: AlertsSettings = AlertsSettings()
     watch: WatchSettings = WatchSettings()
     routing: RoutingSettings = RoutingSettings()
+    links: LinkSettings = field(default_factory=LinkSettings)
+    page: PageSettings = field(default_factory=PageSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
@@ -256,6 +280,8 @@ def demo_settings(store_path: str, environ: Mapping[str, str] | None = None) -> 
             max_lookups_per_hour=500,
         ),
         carriers={"demo": {}},
+        # The demo's page is this machine's server (`serve --demo --port` moves it).
+        links=LinkSettings(mode="fit", public_url="http://127.0.0.1:8080"),
         source="--demo",
         environ={} if environ is None else dict(environ),
     )

@@ -17,9 +17,12 @@ from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
 from smsbot.store import Store
+from smsbot.view.link import TrackingLinks
 from smsbot.view.order import OrderView
 from smsbot.view.package import Failure, PackageStatus
 from smsbot.wording import replies
+from smsbot.wording.link import with_link
+from smsbot.wording.replies import Wording
 
 
 class Enquiries:
@@ -38,6 +41,7 @@ class Enquiries:
         self._lookup = lookup
         self._registry = registry
         self._access = access
+        self._links = TrackingLinks(settings, store)
 
     async def _may_see(self, turn: Turn, order: Order) -> bool:
         sender = turn.message.sender
@@ -110,7 +114,8 @@ class Enquiries:
         if not order.shipments:
             return turn.reply(replies.no_shipments(order.number, wording), intent, **seen)
         view = OrderView.of(order, await self._lookup.track(order.shipments))
-        return turn.reply(replies.status_reply(view, wording), intent, **seen)
+        text = await self._linked(replies.status_reply(view, wording), view, turn, wording)
+        return turn.reply(text, intent, **seen)
 
     async def more(self, turn: Turn) -> Reply:
         """MORE: the latest events of the order last answered."""
@@ -125,7 +130,12 @@ class Enquiries:
         if not order.shipments:
             return turn.reply(replies.no_shipments(order.number, wording), "more")
         view = OrderView.of(order, await self._lookup.track(order.shipments))
-        return turn.reply(replies.history_reply(view, wording), "more")
+        text = await self._linked(replies.history_reply(view, wording), view, turn, wording)
+        return turn.reply(text, "more")
+
+    async def _linked(self, text: str, view: OrderView, turn: Turn, wording: Wording) -> str:
+        """`text` with the order's tracking link, as `[links] mode` says (issue 17)."""
+        return with_link(text, await self._links.url(view, turn.now), self._links.mode, wording)
 
     async def tracking_number(self, turn: Turn, number: str) -> Reply:
         """A tracking number the sender typed."""

@@ -19,6 +19,7 @@ from smsbot.store.api import (
 )
 from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState, InboxStore
 from smsbot.store.keys import phone_key, sender_key
+from smsbot.store.links import LinkStore, TrackingLink
 from smsbot.store.records import (
     COUNTED,
     DONE_STATES,
@@ -59,6 +60,7 @@ __all__ = [
     "InboxEvent",
     "InboxState",
     "InboxStore",
+    "LinkStore",
     "LoggedMessage",
     "MessageLogStore",
     "OptOutStore",
@@ -76,6 +78,7 @@ __all__ = [
     "StoredAlert",
     "StoredReply",
     "TrackingCacheStore",
+    "TrackingLink",
     "TriggerState",
     "Verdict",
     "WatchStore",

@@ -23,6 +23,7 @@ from typing import Protocol, Self
 
 from smsbot.orders.model import Order
 from smsbot.store.inbox import InboxStore
+from smsbot.store.links import LinkStore
 from smsbot.store.records import (
     AlertState,
     CachedTracking,
@@ -340,6 +341,7 @@ class Store(
     WatchStore,
     SequencingStore,
     InboxStore,
+    LinkStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -114,6 +114,22 @@ class LegView:
         return None
 
     @property
+    def delivered_at(self) -> datetime | None:
+        """When it was delivered (the carrier's time, else its delivery scan's)."""
+        r = self.result
+        if r is None or r.status is not Status.DELIVERED:
+            return None
+        if r.delivered_at is not None:
+            return r.delivered_at
+        return next((e.time for e in reversed(r.events) if e.status is Status.DELIVERED), None)
+
+    @property
+    def unproven(self) -> bool:
+        """Delivered without a photo or signature: the customer may not have it."""
+        r = self.result
+        return r is not None and r.status is Status.DELIVERED and not r.proof_of_delivery
+
+    @property
     def events(self) -> tuple[Event, ...]:
         """The carrier's scans, oldest first."""
         return self.result.events if self.result is not None else ()
@@ -136,6 +152,7 @@ class LegView:
             "place": self.place,
             "note": self.note,
             "next_step": _value(self.next_step),
+            "proof_of_delivery": None if r is None else r.proof_of_delivery,
             "events": [
                 {
                     "at": _iso(event.time),
@@ -155,11 +172,13 @@ class OrderView:
     number: str
     legs: tuple[LegView, ...]
     locale: str | None = None
+    first_name: str | None = None  # the customer's first name only: pages may be public
 
     @classmethod
     def of(cls, order: Order, packages: Sequence[PackageStatus]) -> OrderView:
         """The view of `order` with the gateway's answers for its shipments."""
-        return cls(order.number, tuple(LegView.of(p) for p in packages), order.locale)
+        legs = tuple(LegView.of(p) for p in packages)
+        return cls(order.number, legs, order.locale, first_name(order.name))
 
     @classmethod
     def from_packages(cls, number: str, packages: Sequence[PackageStatus]) -> OrderView:
@@ -209,18 +228,39 @@ class OrderView:
         """The first step the customer should take, if any leg needs one."""
         return next((leg.next_step for leg in self.legs if leg.next_step), None)
 
+    @property
+    def delivered_at(self) -> datetime | None:
+        """When the last outbound leg was delivered, once every one has been; else None."""
+        legs = self.outbound
+        if not legs or any(leg.status is not Status.DELIVERED for leg in legs):
+            return None
+        times = [leg.delivered_at for leg in legs if leg.delivered_at is not None]
+        return max(times, default=None)
+
+    @property
+    def delivered_count(self) -> int:
+        """How many outbound legs are delivered."""
+        return sum(leg.status is Status.DELIVERED for leg in self.outbound)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready shape for the orders API and the tracking page."""
         exception = self.exception
         return {
             "number": self.number,
             "locale": self.locale,
+            "first_name": self.first_name,
             "status": _value(self.status),
             "eta": _eta(self.eta),
             "exception": None if exception is None else self.legs.index(exception),
             "next_step": _value(self.next_step),
             "legs": [leg.to_dict() for leg in self.legs],
         }
+
+
+def first_name(name: str | None) -> str | None:
+    """The first word of a customer's name, never the rest ("Ana María López" -> "Ana")."""
+    words = (name or "").split()
+    return words[0][:40] if words else None
 
 
 def _value(member: Status | Problem | Failure | DelayReason | NextStep | None) -> str | None:

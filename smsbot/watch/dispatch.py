@@ -20,11 +20,14 @@ from enum import StrEnum
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.lookup.pauses import backoff
+from smsbot.mail.notices import EmailNotices
 from smsbot.store import Store, TriggerState, WatchedShipment
+from smsbot.view.link import TrackingLinks
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.summary import PassSummary
 from smsbot.watch.verdicts import Verdict
 from smsbot.wording.languages import code_of
+from smsbot.wording.link import with_link
 from smsbot.wording.notices import (
     CUSTOMER_TRIGGERS,
     PRIORITY,
@@ -75,6 +78,8 @@ class Dispatcher:
         self._outbox = outbox
         self._alerts = alerts
         self._display_name = display_name
+        self._links = TrackingLinks(settings, store)
+        self._email = EmailNotices(settings, store)
 
     async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> bool:
         """One order: its customer message (merged), its alerts, then the record of both.
@@ -93,14 +98,20 @@ class Dispatcher:
                 for v in telling
                 if v.tell is not None
             ]
-            body = order_notice(order.order_number, news, self._wording(order, now), self._credit())
+            wording = self._wording(order, now)
+            notice = order_notice(order.order_number, news, wording, self._credit())
+            url = await self._links.url_for_order(order.order_number, now)  # issue 17
+            body = with_link(notice, url, self._links.mode, wording)
             key = f"watch:{order.shipment_id}:{lead.tell}"
             stale = [
                 f"watch:{v.shipment.shipment_id}:{kind}"
                 for v in telling
                 for kind in CUSTOMER_TRIGGERS
             ]
-            state = await self._enqueue(order, body, key, supersedes=stale)
+            if not order.phone and self._email.enabled:  # e-mail instead (issue 17)
+                state = await self._email_notice(order, notice, now)
+            else:
+                state = await self._enqueue(order, body, key, supersedes=stale)
             if state is None:  # nothing recorded: the next check finds the same triggers
                 summary.failures += 1
                 queued = False
@@ -196,6 +207,18 @@ class Dispatcher:
             shipment.order_number, cached.result, carrier, self._wording(shipment, now)
         )
         return await self._enqueue(shipment, body, f"watch:{shipment.shipment_id}:{kind}")
+
+    async def _email_notice(
+        self, shipment: WatchedShipment, notice: str, now: datetime
+    ) -> Enqueued | None:
+        """E-mail a notice to an order without a mobile number; None when SMTP failed (the
+        next check tries again)."""
+        try:
+            sent = await self._email.notify(shipment.order_number, notice, now)
+        except Exception:
+            log.exception("could not e-mail the notice of order %s", shipment.order_number)
+            return None
+        return Enqueued.QUEUED if sent else Enqueued.SKIPPED
 
     async def _enqueue(
         self, shipment: WatchedShipment, body: str, key: str, supersedes: Sequence[str] = ()

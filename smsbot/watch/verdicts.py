@@ -36,9 +36,15 @@ class Verdict:
 
 
 def judge(
-    shipment: WatchedShipment, result: TrackingResult, now: datetime, watch: WatchSettings
+    shipment: WatchedShipment,
+    result: TrackingResult,
+    now: datetime,
+    watch: WatchSettings,
+    *,
+    by_email: bool = False,
 ) -> Verdict:
-    """Which triggers a fresh answer fires for a shipment."""
+    """Which triggers a fresh answer fires for a shipment (`by_email`: an order without a
+    phone may still be told, by e-mail)."""
     verdict = Verdict(shipment, result)
     scans = [event for event in result.events if event.status not in PRE_SCAN]
     if scans:
@@ -76,7 +82,7 @@ def judge(
     if delivered_now and _old_delivery(result, now):
         verdict.done[Trigger.DELIVERED.value] = TriggerState.SKIPPED
         verdict.tell, delivered_now = None, False
-    if verdict.tell is not None and not shipment.phone:
+    if verdict.tell is not None and not shipment.phone and not by_email:
         verdict.done[verdict.tell.value] = TriggerState.SKIPPED
         verdict.tell = None
     label_age = now - _label_time(shipment, result)

@@ -58,6 +58,7 @@ class Watcher:
         page_size: int = PAGE_SIZE,
     ) -> None:
         self._watch = settings.watch
+        self._by_email = settings.email.enabled  # orders without a phone get e-mail (issue 17)
         self._store = store
         self._gateway = gateway
         self._outbox = outbox
@@ -203,7 +204,7 @@ class Watcher:
         by_order: dict[int, list[Verdict]] = defaultdict(list)
         for shipment, result in checked:
             summary.checked += 1
-            verdict = judge(shipment, result, now, self._watch)
+            verdict = judge(shipment, result, now, self._watch, by_email=self._by_email)
             by_order[shipment.order_id].append(verdict)
         outcomes = []
         for verdicts in by_order.values():

@@ -7,6 +7,7 @@ the outbox and alerts senders and maintenance always, the watcher's polls with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,9 @@ from smsbot.api import orders as api_orders
 from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
+from smsbot.page import routes as page_routes
+from smsbot.page.headers import install_token_filter
+from smsbot.page.service import TrackingPage
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
 from smsbot.web import hooks, shop, sms, status
 
@@ -39,9 +43,14 @@ def create_app(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
             app.state.services = running
+            app.state.page = page = TrackingPage(running, clock)
+            install_token_filter()
+            # The gazetteer takes a second to read: off the loop, before the first view.
+            warm = asyncio.get_running_loop().run_in_executor(None, page.gazetteer.load)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
             async with background(running, watch=settings.watch.enabled):
                 yield
+            await warm
 
     routes = [
         Route("/sms", sms.sms, methods=["POST"]),
@@ -52,5 +61,6 @@ def create_app(
         Route("/api/openapi.json", api_openapi.openapi, methods=["GET"]),
         Route("/webhooks/shopify", shop.shopify, methods=["POST"]),
         Route("/webhooks/woocommerce", shop.woocommerce, methods=["POST"]),
+        *page_routes.ROUTES,  # the tracking page: /t/{token}, its JSON, its stylesheet
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -123,6 +123,8 @@ ENGLISH = Language(
         "They will text you soon.",
         # orders that flow in live (issue 16)
         "order_cancelled": "Order {order} was cancelled, so it won't ship. Questions? Reply HELP.",
+        # the tracking link, appended to a text about an order (issue 17)
+        "link": " Details: {url}",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -121,6 +121,8 @@ SPANISH = Language(
         # pedidos que llegan en vivo (issue 16)
         "order_cancelled": "El pedido {order} fue cancelado y no se va a enviar. "
         "¿Dudas? Responde AYUDA.",
+        # the tracking link, appended to a text about an order (issue 17)
+        "link": " Detalles: {url}",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

@@ -31,8 +31,8 @@ from tests.store.test_tracking_cache import tracking
 FIXTURES = Path(__file__).parent / "fixtures"
 
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
-#: events out of order, inbox.
-LATEST = 6
+#: events out of order, inbox, links.
+LATEST = 7
 
 
 @pytest.fixture

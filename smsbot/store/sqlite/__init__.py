@@ -9,6 +9,7 @@ from __future__ import annotations
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
 from smsbot.store.sqlite.inbox import InboxStore
+from smsbot.store.sqlite.links import LinkStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
 from smsbot.store.sqlite.sequencing import SequencingStore
@@ -18,6 +19,12 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
-    InboxStore, SequencingStore, WatchStore, OutboxStore, ConversationStore, CoreStore
+    LinkStore,
+    InboxStore,
+    SequencingStore,
+    WatchStore,
+    OutboxStore,
+    ConversationStore,
+    CoreStore,
 ):
     """The SQLite store: the concern mixins over one `SqliteBase`."""

@@ -135,5 +135,21 @@ V6: tuple[str, ...] = (
         cancelled_at TEXT NOT NULL)""",
 )
 
+#: Migration 7: tracking links and page views (issue 17).
+V7: tuple[str, ...] = (
+    """CREATE TABLE links (
+        token TEXT PRIMARY KEY, order_number TEXT NOT NULL, created_at TEXT NOT NULL,
+        expires_at TEXT, revoked_at TEXT)""",
+    # At most one live (unrevoked) link per order, kept by the database itself.
+    "CREATE UNIQUE INDEX links_live ON links (order_number) WHERE revoked_at IS NULL",
+    """CREATE TABLE link_views (
+        order_number TEXT NOT NULL, tracking_number TEXT NOT NULL,
+        views INTEGER NOT NULL, last_at TEXT NOT NULL,
+        PRIMARY KEY (order_number, tracking_number))""",
+    # E-mail addresses that unsubscribed (List-Unsubscribe or the page): like STOP.
+    """CREATE TABLE email_opt_outs (
+        address TEXT PRIMARY KEY, opted_out_at TEXT NOT NULL)""",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
