@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from smsbot.config.console import read_admin, read_metrics
 from smsbot.config.settings import (
     DEFAULT_CONFIG,
     DEFAULT_ORDER_PATTERN,
@@ -70,6 +71,8 @@ def settings_from_mapping(
         "alerts": _alerts,
         "watch": _watch,
         "routing": _routing,
+        "metrics": read_metrics,
+        "admin": read_admin,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():

@@ -171,6 +171,8 @@ class Settings:
     alerts: AlertsSettings = AlertsSettings()
     watch: WatchSettings = WatchSettings()
     routing: RoutingSettings = RoutingSettings()
+    metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
+    admin: AdminSettings = field(default_factory=lambda: AdminSettings())
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -208,3 +210,39 @@ def demo_settings(store_path: str, environ: Mapping[str, str] | None = None) -> 
         source="--demo",
         environ={} if environ is None else dict(environ),
     )
+
+
+# [metrics] and [admin]: the merchant's view of the bot (issue 18).
+
+
+class TokenDigest:
+    """A bearer token kept only as its SHA-256 (`sha256:HEX` in the configuration), so the
+    configuration file never holds a token that works."""
+
+    def __init__(self, digest: bytes) -> None:
+        if len(digest) != 32:
+            raise ValueError("a SHA-256 digest is 32 bytes")
+        self.digest = digest
+
+    def __repr__(self) -> str:
+        return "TokenDigest('sha256:…')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TokenDigest) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    token: TokenDigest | None = None  # /metrics answers only "Authorization: Bearer <token>"
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    secret_key: Secret | None = None  # signs console session cookies; None: console off
+    session_ttl_s: float = 8 * 3600.0  # a login lasts this long
+    max_failures: int = 5  # failed logins before the account is locked
+    lockout_s: float = 900.0
+    secure_cookie: bool = True  # False only for http://localhost (the demo)

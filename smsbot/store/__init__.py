@@ -8,6 +8,7 @@ in `records`; they are re-exported here.
 from __future__ import annotations
 
 from smsbot.errors import SnapshotError, StoreError, StoreValueError
+from smsbot.store.admin import AdminUser, AdminUserStore
 from smsbot.store.api import (
     ConversationStore,
     MessageLogStore,
@@ -18,7 +19,15 @@ from smsbot.store.api import (
     TrackingCacheStore,
     WatchStore,
 )
+from smsbot.store.console import ConsoleStore
+from smsbot.store.escalations import (
+    EscalationStore,
+    HandoffState,
+    StoredEscalation,
+    StoredHandoff,
+)
 from smsbot.store.keys import phone_key, sender_key
+from smsbot.store.kpis import CarrierKpi, Kpis, KpiStore, NoticeKpi, OpsSnapshot
 from smsbot.store.records import (
     COUNTED,
     DONE_STATES,
@@ -47,13 +56,23 @@ __all__ = [
     "DONE_STATES",
     "MAX_BODY",
     "WAITING",
+    "AdminUser",
+    "AdminUserStore",
     "AlertState",
     "CachedTracking",
+    "CarrierKpi",
     "CheckOutcome",
+    "ConsoleStore",
     "ConversationStore",
+    "EscalationStore",
+    "HandoffState",
     "ImportCounts",
+    "KpiStore",
+    "Kpis",
     "LoggedMessage",
     "MessageLogStore",
+    "NoticeKpi",
+    "OpsSnapshot",
     "OptOutStore",
     "OrderStore",
     "OutboxMessage",
@@ -66,6 +85,8 @@ __all__ = [
     "StoreError",
     "StoreValueError",
     "StoredAlert",
+    "StoredEscalation",
+    "StoredHandoff",
     "StoredReply",
     "TrackingCacheStore",
     "TriggerState",

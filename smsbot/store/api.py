@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from smsbot.orders.model import Order
+from smsbot.store.console import ConsoleStore
 from smsbot.store.records import (
     AlertState,
     CachedTracking,
@@ -380,6 +381,7 @@ class Store(
     OptOutStore,
     OutboxStore,
     WatchStore,
+    ConsoleStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

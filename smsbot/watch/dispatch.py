@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
+from smsbot.metrics.instruments import triggers_recorded
 from smsbot.store import Store, TriggerState, WatchedShipment
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.summary import PassSummary
@@ -106,6 +107,7 @@ class Dispatcher:
         }
         if done or later:
             await self._store.record_triggers(done, now, scheduled=later)
+            triggers_recorded(done)  # /metrics
 
     async def deferred(
         self, clock: Callable[[], datetime], page: int, summary: PassSummary
@@ -124,6 +126,7 @@ class Dispatcher:
                 await self._store.record_triggers(
                     {shipment.shipment_id: {kind: recorded(state)}}, now
                 )
+                triggers_recorded({shipment.shipment_id: {kind: recorded(state)}})  # /metrics
 
     async def _raise(self, verdict: Verdict, kind: Trigger) -> bool:
         shipment, result = verdict.shipment, verdict.result

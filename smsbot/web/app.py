@@ -18,7 +18,7 @@ from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
-from smsbot.web import hooks, sms, status
+from smsbot.web import hooks, metrics, sms, status
 
 
 def create_app(
@@ -46,5 +46,6 @@ def create_app(
         Route("/twilio/status", status.status, methods=["POST"]),
         Route("/healthz", sms.healthz, methods=["GET"]),
         Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
+        Route("/metrics", metrics.metrics, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

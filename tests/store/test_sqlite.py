@@ -30,8 +30,9 @@ from tests.store.test_tracking_cache import tracking
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-#: The schema version this smsbot brings a database to: core, conversation, outbox, watch.
-LATEST = 4
+#: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
+#: console (escalations, users, first ETAs).
+LATEST = 5
 
 
 @pytest.fixture

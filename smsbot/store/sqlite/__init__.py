@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
+from smsbot.store.sqlite.escalations import EscalationStore
+from smsbot.store.sqlite.kpis import KpiStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
 from smsbot.store.sqlite.watch import WatchStore
@@ -15,5 +17,5 @@ from smsbot.store.sqlite.watch import WatchStore
 __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
-class SqliteStore(WatchStore, OutboxStore, ConversationStore, CoreStore):
+class SqliteStore(KpiStore, EscalationStore, WatchStore, OutboxStore, ConversationStore, CoreStore):
     """The SQLite store: the concern mixins over one `SqliteBase`."""

@@ -102,5 +102,35 @@ V4: tuple[str, ...] = (
     "CREATE INDEX watch_triggers_due ON watch_triggers (state, due_at)",
 )
 
+#: Migration 5 (issue 18): escalations and their hand-offs, console users, and the first
+#: ETA each shipment had (recorded by a trigger, so every writer of `last_eta` feeds it).
+V5_CONSOLE: tuple[str, ...] = (
+    """CREATE TABLE escalations (
+        id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, channel TEXT NOT NULL,
+        phone TEXT NOT NULL, phone_key TEXT NOT NULL, order_number TEXT,
+        verified INTEGER NOT NULL, language TEXT NOT NULL, handled_at TEXT, handled_by TEXT)""",
+    "CREATE INDEX escalations_open ON escalations (handled_at, created_at)",
+    """CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY,
+        escalation_id INTEGER NOT NULL REFERENCES escalations (id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, last_error TEXT,
+        external_ref TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        UNIQUE (escalation_id, target))""",
+    "CREATE INDEX handoffs_due ON handoffs (state, next_attempt_at)",
+    """CREATE TABLE admin_users (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+        session_epoch INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)""",
+    """CREATE TABLE shipment_first_eta (
+        shipment_id INTEGER PRIMARY KEY REFERENCES shipments (id) ON DELETE CASCADE,
+        eta TEXT NOT NULL)""",
+    """CREATE TRIGGER shipments_first_eta AFTER UPDATE OF last_eta ON shipments
+        WHEN NEW.last_eta IS NOT NULL
+        BEGIN INSERT OR IGNORE INTO shipment_first_eta VALUES (NEW.id, NEW.last_eta); END""",
+    "CREATE INDEX messages_intent ON messages (intent, received_at)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5_CONSOLE)
