@@ -14,6 +14,7 @@ from smsbot.cli.chat import chat, text
 from smsbot.cli.check import check
 from smsbot.cli.orders import import_orders
 from smsbot.cli.queues import alerts_command, outbox_command
+from smsbot.cli.report import report
 from smsbot.cli.server import serve
 from smsbot.cli.watch import watch
 
@@ -28,6 +29,6 @@ def main() -> None:
 
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
-    alerts_command, outbox_command, watch,
+    alerts_command, outbox_command, watch, report,
 ):  # fmt: skip
     main.add_command(command)

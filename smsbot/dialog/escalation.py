@@ -1,4 +1,5 @@
-"""AGENT / HUMAN: hand a conversation to a person by POSTing it to the merchant's webhook.
+"""AGENT / HUMAN: hand a conversation to a person by POSTing it to the merchant's webhook,
+and (with the console on) put it in the console's escalation queue.
 
 The payload carries the customer's full number (the helpdesk must text them back); logs
 never do.
@@ -14,9 +15,10 @@ from typing import Any
 
 import httpx
 
-from smsbot.config import EscalationSettings
+from smsbot.config import EscalationSettings, Settings
+from smsbot.metrics.instruments import escalation
 from smsbot.phones import mask
-from smsbot.store import SenderMessage
+from smsbot.store import EscalationStore, SenderMessage
 from smsbot.store.times import utc_text
 
 log = logging.getLogger("smsbot.dialog.escalation")
@@ -61,17 +63,57 @@ class EscalationRequest:
 class Escalation:
     """Posts escalations to `escalation.webhook_url` through the shared HTTP client."""
 
-    def __init__(self, settings: EscalationSettings, http: httpx.AsyncClient | None) -> None:
+    def __init__(
+        self,
+        settings: EscalationSettings,
+        http: httpx.AsyncClient | None,
+        queue: EscalationStore | None = None,
+    ) -> None:
         self._settings = settings
         self._http = http
+        self._queue = queue
+
+    @classmethod
+    def build(
+        cls, settings: Settings, http: httpx.AsyncClient | None, store: EscalationStore
+    ) -> Escalation:
+        """The escalation of these settings: the console's queue only when the console is on
+        (someone reads it there)."""
+        queue = store if settings.admin.secret_key is not None else None
+        return cls(settings.escalation, http, queue)
 
     @property
     def configured(self) -> bool:
-        """Whether there is a webhook to post to."""
-        return bool(self._settings.webhook_url) and self._http is not None
+        """Whether a person will see the escalation: a webhook or the console's queue."""
+        return (bool(self._settings.webhook_url) and self._http is not None) or (
+            self._queue is not None
+        )
 
     async def send(self, request: EscalationRequest, *, timeout_s: float = TIMEOUT_S) -> bool:
-        """POST `request`; True when the webhook took it (2xx). Never raises."""
+        """Queue and POST `request`; True when a person will see it. Never raises."""
+        queued = await self._enqueue(request)
+        posted = await self._post(request, timeout_s)
+        escalation("handed_off" if queued or posted else "failed")
+        return queued or posted
+
+    async def _enqueue(self, request: EscalationRequest) -> bool:
+        if self._queue is None:
+            return False
+        try:
+            await self._queue.add_escalation(
+                channel=request.channel,
+                phone=request.sender,
+                order_number=request.order,
+                verified=request.verified,
+                language=request.language,
+                at=request.at,
+            )
+        except Exception:  # the webhook may still take it; the customer still gets a reply
+            log.exception("could not queue the escalation of %s", mask(request.sender))
+            return False
+        return True
+
+    async def _post(self, request: EscalationRequest, timeout_s: float) -> bool:
         url = self._settings.webhook_url
         if not url or self._http is None:
             return False
