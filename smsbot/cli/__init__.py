@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from smsbot import __version__
+from smsbot.cli.admin import admin
 from smsbot.cli.carrier import carriers, new_adapter, track
 from smsbot.cli.chat import chat, text
 from smsbot.cli.check import check
@@ -29,6 +30,6 @@ def main() -> None:
 
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
-    alerts_command, outbox_command, watch, report,
+    alerts_command, outbox_command, watch, report, admin,
 ):  # fmt: skip
     main.add_command(command)

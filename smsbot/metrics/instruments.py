@@ -134,3 +134,21 @@ def webhook_rejected(endpoint: str, reason: str) -> None:
 def page_viewed(fmt: str = "html") -> None:
     """A tracking page was shown (`fmt`: "html" or "json")."""
     PAGE_VIEWS.labels(_label(fmt)).inc()
+
+
+def carrier_health() -> dict[str, dict[str, float]]:
+    """This process's carrier calls since it started: per carrier, the count of each outcome
+    and "seconds" (mean call duration). For the console; Prometheus has the full picture."""
+    found: dict[str, dict[str, float]] = {}
+    for family in CARRIER_CALLS.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                outcomes = found.setdefault(sample.labels["carrier"], {})
+                outcomes[sample.labels["outcome"]] = sample.value
+    for family in CARRIER_LATENCY.collect():
+        sums = {s.labels["carrier"]: s.value for s in family.samples if s.name.endswith("_sum")}
+        counts = {s.labels["carrier"]: s.value for s in family.samples if s.name.endswith("_count")}
+        for carrier, total in sums.items():
+            if counts.get(carrier):
+                found.setdefault(carrier, {})["seconds"] = total / counts[carrier]
+    return found

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from smsbot.store.records import OutboxMessage
+
 #: Intents that are not a question about an order.
 NOT_WISMO = ("opt_out", "opt_in", "help", "noise", "rate_limited", "replay")
 #: Trigger kinds that alert the merchant rather than text the customer.
@@ -136,6 +138,10 @@ class KpiStore(Protocol):
 
     async def kpis(self, start: datetime, end: datetime) -> Kpis:
         """The KPIs of [start, end) as defined in this module's docstring."""
+        ...
+
+    async def order_notices(self, order_number: str, limit: int = 50) -> list[OutboxMessage]:
+        """The outbox messages about one order, newest first (the console's order view)."""
         ...
 
     async def ops_snapshot(self, now: datetime) -> OpsSnapshot:

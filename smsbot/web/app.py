@@ -12,8 +12,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from smsbot.admin.app import console_mount
+from smsbot.admin.context import Console
 from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
@@ -37,15 +39,18 @@ def create_app(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
             app.state.services = running
+            app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
             async with background(running, watch=settings.watch.enabled):
                 yield
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/sms", sms.sms, methods=["POST"]),
         Route("/twilio/status", status.status, methods=["POST"]),
         Route("/healthz", sms.healthz, methods=["GET"]),
         Route("/hooks/{carrier}", hooks.carrier_push, methods=["POST"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
     ]
+    if settings.admin.secret_key is not None:  # the console is off without a session key
+        routes.append(console_mount())
     return Starlette(routes=routes, lifespan=lifespan)

@@ -155,6 +155,9 @@ async def test_ops_snapshot_counts_the_outbox_and_escalations(store: Store) -> N
     await store.add_escalation(
         channel="sms", phone=PHONES[1], order_number="A1", verified=True, language="en", at=now
     )
+    notices = await store.order_notices("A1")
+    assert [n.key for n in notices] == ["k0", "k1", "k2"]  # newest first
+    assert await store.order_notices("A9") == []
     snapshot = await store.ops_snapshot(now)
     assert snapshot.outbox_by_state == {"queued": 1, "deferred": 1, "sent": 1}
     assert snapshot.outbox_depth == 2

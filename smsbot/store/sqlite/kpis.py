@@ -22,8 +22,9 @@ from smsbot.store.kpis import (
     OpsSnapshot,
     nearest_rank,
 )
-from smsbot.store.records import WAITING
+from smsbot.store.records import WAITING, OutboxMessage
 from smsbot.store.sqlite.connection import SqliteBase, fetch_all, fetch_one
+from smsbot.store.sqlite.outbox import _OUTBOX_COLUMNS, _outbox_row
 from smsbot.store.times import parse_utc, utc_text
 
 _NOT_WISMO = ", ".join(f"'{intent}'" for intent in NOT_WISMO)  # constants, not input
@@ -87,6 +88,15 @@ class KpiStore(SqliteBase):
             return _kpis(start, end, int(shipped), texts, notices, later, carriers)
 
         return await self._run(work)
+
+    async def order_notices(self, order_number: str, limit: int = 50) -> list[OutboxMessage]:
+        """The outbox messages about one order, newest first."""
+        rows = await self._fetch(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE order_number = ? "  # noqa: S608
+            "ORDER BY created_at DESC, id DESC LIMIT ?",
+            (order_number, limit),
+        )
+        return [_outbox_row(row) for row in rows]
 
     async def ops_snapshot(self, now: datetime) -> OpsSnapshot:
         """Outbox by state, depth and oldest waiting age, open escalations, dead hand-offs."""
