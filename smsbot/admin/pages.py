@@ -34,17 +34,28 @@ async def dashboard(request: Request, console: Console, session: Session) -> Res
         since = "30d"
     start, end = period(parse_since(since), console.clock())
     kpis = await console.store.kpis(start, end)
+    titles = (
+        "WISMO texts per day",
+        "Customers who still texted within 48 h of a notice, by notice",
+        "Deliveries later than the first ETA, by carrier",
+    )
     charts = [
-        bar_chart([(day, float(n)) for day, n in kpis.daily_texts], title="WISMO texts per day"),
-        hbar_chart(
-            [(n.kind, n.texted_share or 0.0) for n in kpis.notices],
-            title="Customers who still texted within 48 h of a notice",
-            percent=True,
+        (titles[0], bar_chart([(d, float(n)) for d, n in kpis.daily_texts], title=titles[0])),
+        (
+            titles[1],
+            hbar_chart(
+                [(n.kind, n.texted_share or 0.0) for n in kpis.notices],
+                title=titles[1],
+                percent=True,
+            ),
         ),
-        hbar_chart(
-            [(c.carrier, c.late_share or 0.0) for c in kpis.carriers],
-            title="Deliveries later than the first ETA, by carrier",
-            percent=True,
+        (
+            titles[2],
+            hbar_chart(
+                [(c.carrier, c.late_share or 0.0) for c in kpis.carriers],
+                title=titles[2],
+                percent=True,
+            ),
         ),
     ]
     return render(

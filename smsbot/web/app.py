@@ -7,7 +7,7 @@ the outbox and alerts senders and maintenance always, the watcher's polls with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -20,6 +20,7 @@ from smsbot.background import background
 from smsbot.config import Settings
 from smsbot.orders.model import Order
 from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
+from smsbot.store import Store
 from smsbot.web import hooks, metrics, sms, status
 
 
@@ -29,8 +30,10 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = utc_now,
     seed_orders: tuple[Order, ...] = (),
+    prepare: Callable[[Store], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """The ASGI app. Nothing is opened until the lifespan starts."""
+    """The ASGI app. Nothing is opened until the lifespan starts; then `prepare` (the demo's
+    console history) runs on the open store before the first request."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -38,6 +41,8 @@ def create_app(
         async with open_services(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
+            if prepare is not None:
+                await prepare(running.store)
             app.state.services = running
             app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
