@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from smsbot.config.console import read_admin, read_metrics
+from smsbot.config.console import read_admin, read_metrics, read_targets
 from smsbot.config.settings import (
     DEFAULT_CONFIG,
     DEFAULT_ORDER_PATTERN,
@@ -217,6 +217,7 @@ def _escalation(table: Table, env: Mapping[str, str]) -> EscalationSettings:
     return EscalationSettings(
         webhook_url=table.url("webhook_url"),
         token=table.secret("token", env, "SMSBOT_ESCALATION_TOKEN"),
+        targets=read_targets(table, env),
     )
 
 

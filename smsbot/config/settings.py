@@ -119,6 +119,7 @@ class BotSettings:
 class EscalationSettings:
     webhook_url: str | None = None  # AGENT/HUMAN: where the JSON escalation is POSTed
     token: Secret | None = None  # sent as "Authorization: Bearer ..." when set
+    targets: tuple[HandoffTarget, ...] = ()  # helpdesks (issue 18): [escalation.zendesk] ...
 
 
 @dataclass(frozen=True)
@@ -246,3 +247,17 @@ class AdminSettings:
     max_failures: int = 5  # failed logins before the account is locked
     lockout_s: float = 900.0
     secure_cookie: bool = True  # False only for http://localhost (the demo)
+
+
+@dataclass(frozen=True)
+class HandoffTarget:
+    """A helpdesk escalations are handed to, retried until it takes them ([escalation.NAME]).
+
+    `kind` is "zendesk", "gorgias" or "slack"; `url` the API base (Zendesk, Gorgias) or the
+    incoming-webhook URL (Slack, a secret); `user` the Zendesk agent e-mail or Gorgias user.
+    """
+
+    kind: str
+    url: Secret
+    user: str | None = None
+    key: Secret | None = None

@@ -68,19 +68,22 @@ class Escalation:
         settings: EscalationSettings,
         http: httpx.AsyncClient | None,
         queue: EscalationStore | None = None,
+        targets: tuple[str, ...] = (),
     ) -> None:
         self._settings = settings
         self._http = http
         self._queue = queue
+        self._targets = targets  # helpdesks the queued escalation is handed to (smsbot.handoff)
 
     @classmethod
     def build(
         cls, settings: Settings, http: httpx.AsyncClient | None, store: EscalationStore
     ) -> Escalation:
-        """The escalation of these settings: the console's queue only when the console is on
-        (someone reads it there)."""
-        queue = store if settings.admin.secret_key is not None else None
-        return cls(settings.escalation, http, queue)
+        """The escalation of these settings: queued in the store when the console is on
+        (someone reads it there) or helpdesk targets take it from there."""
+        targets = tuple(target.kind for target in settings.escalation.targets)
+        queue = store if settings.admin.secret_key is not None or targets else None
+        return cls(settings.escalation, http, queue, targets)
 
     @property
     def configured(self) -> bool:
@@ -107,6 +110,7 @@ class Escalation:
                 verified=request.verified,
                 language=request.language,
                 at=request.at,
+                targets=self._targets,
             )
         except Exception:  # the webhook may still take it; the customer still gets a reply
             log.exception("could not queue the escalation of %s", mask(request.sender))

@@ -7,6 +7,7 @@ the outbox and alerts senders and maintenance always, the watcher's polls with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -18,10 +19,29 @@ from smsbot.admin.app import console_mount
 from smsbot.admin.context import Console
 from smsbot.background import background
 from smsbot.config import Settings
+from smsbot.handoff.sender import HandoffSender
+from smsbot.handoff.targets import build_targets
 from smsbot.orders.model import Order
-from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
+from smsbot.services import Clock, Services, open_services, utc_now, warn_if_unsafe
 from smsbot.store import Store
 from smsbot.web import hooks, metrics, sms, status
+
+
+@asynccontextmanager
+async def handoffs(running: Services, clock: Clock) -> AsyncIterator[None]:
+    """Deliver escalations to [escalation.*] helpdesks in the background while serving."""
+    targets = build_targets(running.settings.escalation.targets)
+    if not targets:
+        yield
+        return
+    sender = HandoffSender(running.store, running.http, targets, clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop), name="smsbot-handoffs")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def create_app(
@@ -46,7 +66,7 @@ def create_app(
             app.state.services = running
             app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
-            async with background(running, watch=settings.watch.enabled):
+            async with background(running, watch=settings.watch.enabled), handoffs(running, clock):
                 yield
 
     routes: list[BaseRoute] = [
