@@ -38,7 +38,7 @@ class _Snapshot:
         snap = self._snapshot
         states = GaugeMetricFamily(
             "smsbot_outbox_messages",
-            "Outbox messages by state (waiting: queued, deferred, sending; final: the rest).",
+            "Outbox messages by state (queued, deferred, sending, sent, delivered...).",
             labels=["state"],
         )
         for state, count in sorted(snap.outbox_by_state.items()):

@@ -54,7 +54,7 @@ TRIGGERS = Counter(
 )
 ESCALATIONS = Counter(
     "smsbot_escalations",
-    "AGENT requests, by outcome (handed_off, unavailable, failed).",
+    "AGENT requests sent on to people, by outcome (handed_off: queued or posted; failed).",
     ["outcome"],
 )
 HANDOFFS = Counter(
@@ -112,7 +112,8 @@ def triggers_recorded(done: Mapping[int, Mapping[str, str]]) -> None:
 
 
 def escalation(outcome: str) -> None:
-    """An AGENT request: "handed_off", "unavailable" (nowhere to send it) or "failed"."""
+    """An AGENT request with somewhere to go: "handed_off" (queued for the console or a
+    helpdesk, or taken by the webhook) or "failed" (none of them took it)."""
     ESCALATIONS.labels(_label(outcome)).inc()
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import html
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx2 as httpx  # starlette.testclient speaks httpx2
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from smsbot.admin.auth import hash_password
+from smsbot.cli import main
 from smsbot.orders.demo import DEMO_ORDERS, DEMO_PHONE
 from smsbot.services import Services
 from smsbot.web.app import create_app
@@ -155,3 +161,25 @@ def test_a_new_password_ends_older_sessions(console: TestClient) -> None:
 async def test_hash_password_refuses_short_passwords() -> None:
     with pytest.raises(ValueError, match="at least 12"):
         await asyncio.to_thread(hash_password, "short")
+
+
+def test_the_dashboard_and_smsbot_report_show_the_same_figures(
+    console: TestClient, tmp_path: Path
+) -> None:
+    for body in ("1001", "where is my order", "AGENT", "HELP", "1003"):
+        post_sms(console, sms_form(body))
+    log_in(console)
+    page = console.get("/admin/", params={"since": "7d"}).text
+    shown = dict(
+        re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td></tr>', html.unescape(page))
+    )
+    assert shown["WISMO texts"] == "4" and shown["Escalation rate"] == "100.0%"
+    config = tmp_path / "report.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "smsbot.db"}"\n\n[carriers.demo]\n')
+    result = CliRunner().invoke(
+        main, ["report", "--config", str(config), "--since", "7d", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    printed = dict(csv.reader(io.StringIO(result.output)))
+    del printed["figure"]
+    assert printed == shown
