@@ -18,13 +18,13 @@ from starlette.routing import Mount, Route
 from smsbot.admin import pages
 from smsbot.admin.auth import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, authenticate, csrf_ok
 from smsbot.admin.context import Console
+from smsbot.admin.forms import read_form
 from smsbot.admin.templating import HERE, render
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-MAX_FORM_FIELDS = 10
 
 Page = Callable[[Request, Console, Session], Awaitable[Response]]
 
@@ -71,9 +71,10 @@ def page(handler: Page, *, post: bool = False) -> Callable[[Request], Awaitable[
         if session is None:
             return RedirectResponse("/admin/login", status_code=303)
         if post:
-            form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-            token = form.get("csrf")
-            if not csrf_ok(session, token if isinstance(token, str) else None):
+            form = await read_form(request)
+            if form is None:
+                return render("error.html", 413, message="That form is not one of ours.")
+            if not csrf_ok(session, form.get("csrf")):
                 return render("error.html", 403, message="This form has expired. Try again.")
         return await handler(request, console, session)
 
@@ -106,7 +107,9 @@ def _login_page(console: Console, error: str | None, status: int) -> Response:
 
 async def login(request: Request) -> Response:
     console = console_of(request)
-    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    form = await read_form(request)
+    if form is None:
+        return render("error.html", 413, message="That form is not one of ours.")
     token, name, password = (form.get(key) for key in ("csrf", "name", "password"))
     sessions = _sessions(console)
     if not isinstance(token, str) or not sessions.login_token_ok(

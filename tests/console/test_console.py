@@ -183,3 +183,14 @@ def test_the_dashboard_and_smsbot_report_show_the_same_figures(
     printed = dict(csv.reader(io.StringIO(result.output)))
     del printed["figure"]
     assert printed == shown
+
+
+def test_an_oversized_or_foreign_form_is_refused_before_it_is_read(console: TestClient) -> None:
+    token = csrf_of(console.get("/admin/login"))
+    huge = console.post(
+        "/admin/login", data={"csrf": token, "name": "ana", "password": "x" * 20_000}
+    )
+    assert huge.status_code == 413
+    as_json = console.post("/admin/login", json={"csrf": token, "name": "ana"})
+    assert as_json.status_code == 413
+    assert log_in(console).status_code == 303  # the normal form still works
