@@ -36,29 +36,39 @@ def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterato
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                process.kill()
-                pytest.fail(f"smsbot serve did not start:\n{output}")
-            time.sleep(0.05)
+        wait_until_up(process, base)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if process.stdout:
             logs = process.stdout.read()
             process.stdout.close()
             print(logs)  # shown when a test fails
             for secret in never_logged:
                 assert secret not in logs
+
+
+def wait_until_up(process: subprocess.Popen[str], base: str) -> None:
+    """Wait (30 s at most) until `base`/healthz answers; fail with the log if it dies."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.stdout.read() if process.stdout else ""
+            process.kill()
+            pytest.fail(f"smsbot serve did not start:\n{output}")
+        time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Terminate `process`, killing it after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

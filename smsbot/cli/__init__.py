@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from smsbot import __version__
+from smsbot.cli.admin import admin
 from smsbot.cli.api import api
 from smsbot.cli.carrier import carriers, new_adapter, track
 from smsbot.cli.chat import chat, text
@@ -16,6 +17,7 @@ from smsbot.cli.check import check
 from smsbot.cli.link import link
 from smsbot.cli.orders import import_orders
 from smsbot.cli.queues import alerts_command, outbox_command
+from smsbot.cli.report import report
 from smsbot.cli.server import serve
 from smsbot.cli.shops import shopify, woocommerce
 from smsbot.cli.watch import watch
@@ -31,6 +33,6 @@ def main() -> None:
 
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
-    alerts_command, outbox_command, watch, api, shopify, woocommerce, link,
+    alerts_command, outbox_command, watch, api, shopify, woocommerce, link, report, admin,
 ):  # fmt: skip
     main.add_command(command)

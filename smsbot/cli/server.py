@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
 import click
 
 from smsbot.cli.base import config_option, fail_cleanly, orders_to_seed, settings_for, setup_logging
+from smsbot.config import Settings
+from smsbot.store import Store
 
 
 @click.command()
@@ -33,7 +38,12 @@ def serve(
         links = replace(settings.links, public_url=f"http://127.0.0.1:{port}")
         settings = replace(settings, links=links)
     signature_check(settings)  # a missing token or public URL stops the start here
-    app = create_app(settings, seed_orders=orders_to_seed(demo))
+    prepare = None
+    if demo:
+        settings, prepare = _demo_console(
+            settings, host or settings.server.host, port or settings.server.port
+        )
+    app = create_app(settings, seed_orders=orders_to_seed(demo), prepare=prepare)
     uvicorn.run(
         app,
         host=host or settings.server.host,
@@ -41,3 +51,20 @@ def serve(
         log_level="debug" if verbose else "info",
         proxy_headers=True,
     )
+
+
+def _demo_console(
+    settings: Settings, host: str, port: int
+) -> tuple[Settings, Callable[[Store], Awaitable[None]]]:
+    """The demo's console and /metrics, their credentials printed once."""
+    from smsbot.admin.demo import USER, demo_console, seed_history
+
+    settings, access = demo_console(settings)
+    base = f"http://{host}:{port}"
+    click.echo(f"console: {base}/admin/  user {USER!r}, password {access.password!r}")
+    click.echo(f'metrics: curl -H "Authorization: Bearer {access.metrics_token}" {base}/metrics')
+
+    async def prepare(store: Store) -> None:
+        await seed_history(store, datetime.now(UTC), access)
+
+    return settings, prepare

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from smsbot.config.console import read_admin, read_metrics, read_targets
 from smsbot.config.page_loader import read_email, read_links, read_page
 from smsbot.config.settings import (
     DEFAULT_CONFIG,
@@ -78,6 +79,8 @@ def settings_from_mapping(
         "links": read_links,
         "page": read_page,
         "email": read_email,
+        "metrics": read_metrics,
+        "admin": read_admin,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():
@@ -189,6 +192,7 @@ def _escalation(table: Table, env: Mapping[str, str]) -> EscalationSettings:
         webhook_url=table.url("webhook_url"),
         token=table.secret("token", env, "SMSBOT_ESCALATION_TOKEN"),
         cooldown_s=table.positive("cooldown_s", 4 * 3600.0, high=30 * DAY_S),
+        targets=read_targets(table, env),
     )
 
 

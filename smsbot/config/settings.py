@@ -122,6 +122,7 @@ class EscalationSettings:
     webhook_url: str | None = None  # AGENT/HUMAN: where the JSON escalation is POSTed
     token: Secret | None = None  # sent as "Authorization: Bearer ..." when set
     cooldown_s: float = 4 * 3600.0  # one hand-off per sender per window; a repeat is told so
+    targets: tuple[HandoffTarget, ...] = ()  # helpdesks (issue 18): [escalation.zendesk] ...
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,8 @@ class Settings:
     links: LinkSettings = field(default_factory=LinkSettings)
     page: PageSettings = field(default_factory=PageSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
+    admin: AdminSettings = field(default_factory=lambda: AdminSettings())
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
@@ -285,3 +288,53 @@ def demo_settings(store_path: str, environ: Mapping[str, str] | None = None) -> 
         source="--demo",
         environ={} if environ is None else dict(environ),
     )
+
+
+# [metrics] and [admin]: the merchant's view of the bot (issue 18).
+
+
+class TokenDigest:
+    """A bearer token kept only as its SHA-256 (`sha256:HEX` in the configuration), so the
+    configuration file never holds a token that works."""
+
+    def __init__(self, digest: bytes) -> None:
+        if len(digest) != 32:
+            raise ValueError("a SHA-256 digest is 32 bytes")
+        self.digest = digest
+
+    def __repr__(self) -> str:
+        return "TokenDigest('sha256:…')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TokenDigest) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    token: TokenDigest | None = None  # /metrics answers only "Authorization: Bearer <token>"
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    secret_key: Secret | None = None  # signs console session cookies; None: console off
+    session_ttl_s: float = 8 * 3600.0  # a login lasts this long
+    max_failures: int = 5  # failed logins before the account is locked
+    lockout_s: float = 900.0
+    secure_cookie: bool = True  # False only for http://localhost (the demo)
+
+
+@dataclass(frozen=True)
+class HandoffTarget:
+    """A helpdesk escalations are handed to, retried until it takes them ([escalation.NAME]).
+
+    `kind` is "zendesk", "gorgias" or "slack"; `url` the API base (Zendesk, Gorgias) or the
+    incoming-webhook URL (Slack, a secret); `user` the Zendesk agent e-mail or Gorgias user.
+    """
+
+    kind: str
+    url: Secret
+    user: str | None = None
+    key: Secret | None = None

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from smsbot.channels.inbound import same_postal_code
 from smsbot.config import BotSettings
+from smsbot.metrics.instruments import lockout
 from smsbot.orders.model import Order
 from smsbot.phones import mask, same_number
 from smsbot.store import Store, Verdict
@@ -109,5 +110,6 @@ class Access:
         )
         if wrong.locked_until is not None:
             log.warning("%s locked out after wrong postal codes", mask(sender))
+            lockout("sender")  # /metrics
             return WrongCode(0, locked_out=True)
         return WrongCode(self._bot.max_verify_attempts - wrong.attempts, locked_out=False)

@@ -67,7 +67,7 @@ class Conversation:
         self._bot = settings.bot
         self._store = store
         self._clock = clock
-        self._escalation = Escalation(settings.escalation, http, store)
+        self._escalation = Escalation.build(settings, http, store)
         self._access = Access(settings.bot, store)
         self._enquiries = Enquiries(settings, store, lookup, registry, self._access)
 

@@ -1,9 +1,10 @@
-"""AGENT / HUMAN: hand a conversation to a person by POSTing it to the merchant's webhook.
+"""AGENT / HUMAN: hand a conversation to a person by POSTing it to the merchant's webhook,
+and (with the console on) put it in the console's escalation queue.
 
 The payload carries the customer's full number (the helpdesk must text them back); logs
 never do. One hand-off per sender per `escalation.cooldown_s`: a repeated AGENT within it
 opens no new ticket and is told the team has it already (a failed POST does not count).
-never do. `messages[].body` (and `reply`, which quotes the customer) are the customer's
+`messages[].body` (and `reply`, which quotes the customer) are the customer's
 words verbatim: untrusted text, which a receiver must escape for wherever it shows them
 (HTML, a spreadsheet: `=HYPERLINK(...)`, a chat). The payload's `text` line is smsbot's
 own rendering for Slack or Mattermost incoming webhooks: escaped, one line, number masked.
@@ -21,9 +22,10 @@ from typing import Any
 
 import httpx
 
-from smsbot.config import EscalationSettings
+from smsbot.config import EscalationSettings, Settings
+from smsbot.metrics.instruments import escalation
 from smsbot.phones import mask
-from smsbot.store import SenderMessage, SequencingStore
+from smsbot.store import EscalationStore, SenderMessage, SequencingStore, Store
 from smsbot.store.times import utc_text
 
 log = logging.getLogger("smsbot.dialog.escalation")
@@ -109,10 +111,22 @@ class Escalation:
         settings: EscalationSettings,
         http: httpx.AsyncClient | None,
         store: SequencingStore,
+        queue: EscalationStore | None = None,
+        targets: tuple[str, ...] = (),
     ) -> None:
         self._settings = settings
         self._http = http
-        self._store = store
+        self._store = store  # the hand-off cooldown
+        self._queue = queue  # the console's escalation queue, when someone reads it
+        self._targets = targets  # helpdesks the queued escalation is handed to (smsbot.handoff)
+
+    @classmethod
+    def build(cls, settings: Settings, http: httpx.AsyncClient | None, store: Store) -> Escalation:
+        """The escalation of these settings: queued in the store when the console is on
+        (someone reads it there) or helpdesk targets take it from there."""
+        targets = tuple(target.kind for target in settings.escalation.targets)
+        queue = store if settings.admin.secret_key is not None or targets else None
+        return cls(settings.escalation, http, store, queue, targets)
 
     async def hand_off(
         self, key: str, request: EscalationRequest, *, timeout_s: float = TIMEOUT_S
@@ -130,11 +144,37 @@ class Escalation:
 
     @property
     def configured(self) -> bool:
-        """Whether there is a webhook to post to."""
-        return bool(self._settings.webhook_url) and self._http is not None
+        """Whether a person will see the escalation: a webhook or the console's queue."""
+        return (bool(self._settings.webhook_url) and self._http is not None) or (
+            self._queue is not None
+        )
 
     async def send(self, request: EscalationRequest, *, timeout_s: float = TIMEOUT_S) -> bool:
-        """POST `request`; True when the webhook took it (2xx). Never raises."""
+        """Queue and POST `request`; True when a person will see it. Never raises."""
+        queued = await self._enqueue(request)
+        posted = await self._post(request, timeout_s)
+        escalation("handed_off" if queued or posted else "failed")
+        return queued or posted
+
+    async def _enqueue(self, request: EscalationRequest) -> bool:
+        if self._queue is None:
+            return False
+        try:
+            await self._queue.add_escalation(
+                channel=request.channel,
+                phone=request.sender,
+                order_number=request.order,
+                verified=request.verified,
+                language=request.language,
+                at=request.at,
+                targets=self._targets,
+            )
+        except Exception:  # the webhook may still take it; the customer still gets a reply
+            log.exception("could not queue the escalation of %s", mask(request.sender))
+            return False
+        return True
+
+    async def _post(self, request: EscalationRequest, timeout_s: float) -> bool:
         url = self._settings.webhook_url
         if not url or self._http is None:
             return False

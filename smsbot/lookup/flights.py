@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,6 +26,7 @@ from smsbot.errors import (
     NoAdapterError,
 )
 from smsbot.lookup.pauses import CarrierPauses
+from smsbot.metrics.instruments import carrier_call
 from smsbot.tracking import TrackingResult
 from smsbot.view.package import Failure
 
@@ -141,7 +143,9 @@ class Flights:
         second call can start in between.
         """
         try:
+            began = time.monotonic()
             outcome = await self._call(carrier, numbers, timeout_s)
+            carrier_call(carrier, _outcome(outcome), time.monotonic() - began)  # /metrics
             answers = {number: _answer_for(carrier, number, outcome) for number in numbers}
             checked_at = self._clock()
             for answer in answers.values():
@@ -203,6 +207,11 @@ def _answer_for(carrier: str, number: str, outcome: Mapping[str, Answer] | Miss)
         # The cache is read under the number asked and the carrier the shipment names.
         result = replace(result, number=number, carrier=carrier)
     return result
+
+
+def _outcome(outcome: Mapping[str, Answer] | Miss) -> str:
+    """The /metrics label of one call: "ok", or the failure's name."""
+    return outcome.failure.value if isinstance(outcome, Miss) else "ok"
 
 
 def _closest_failure(exc: CarrierError) -> Failure:

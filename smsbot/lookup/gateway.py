@@ -26,6 +26,7 @@ from smsbot.lookup.flights import Answer, Flights, Key, Miss
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.lookup.registry import carrier_display_name
 from smsbot.lookup.repeats import RepeatedWarnings
+from smsbot.metrics.instruments import cache_lookups
 from smsbot.orders.model import Shipment
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
 from smsbot.view.package import Failure, PackageStatus
@@ -128,6 +129,7 @@ class CarrierGateway:
         for (carrier, number), hit in cached.items():
             if hit is None or not self._fresh(hit, now):
                 due[carrier].append(number)
+        cache_lookups(len(cached) - sum(map(len, due.values())), sum(map(len, due.values())))
         answers: dict[Key, Answer] = {}
         for carrier, numbers in due.items():
             if not self._registry.serves(carrier):

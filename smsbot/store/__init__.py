@@ -8,6 +8,7 @@ in `records`; they are re-exported here.
 from __future__ import annotations
 
 from smsbot.errors import SnapshotError, StoreError, StoreValueError
+from smsbot.store.admin import AdminUser, AdminUserStore
 from smsbot.store.api import (
     ConversationStore,
     MessageLogStore,
@@ -17,8 +18,16 @@ from smsbot.store.api import (
     Store,
     TrackingCacheStore,
 )
+from smsbot.store.console import ConsoleStore
+from smsbot.store.escalations import (
+    EscalationStore,
+    HandoffState,
+    StoredEscalation,
+    StoredHandoff,
+)
 from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState, InboxStore
 from smsbot.store.keys import phone_key, sender_key
+from smsbot.store.kpis import CarrierKpi, Kpis, KpiStore, NoticeKpi, OpsSnapshot
 from smsbot.store.links import LinkStore, TrackingLink
 from smsbot.store.records import (
     COUNTED,
@@ -52,17 +61,27 @@ __all__ = [
     "MAX_BODY",
     "MAX_INBOX_BODY",
     "WAITING",
+    "AdminUser",
+    "AdminUserStore",
     "AlertState",
     "CachedTracking",
+    "CarrierKpi",
     "CheckOutcome",
+    "ConsoleStore",
     "ConversationStore",
+    "EscalationStore",
+    "HandoffState",
     "ImportCounts",
     "InboxEvent",
     "InboxState",
     "InboxStore",
+    "KpiStore",
+    "Kpis",
     "LinkStore",
     "LoggedMessage",
     "MessageLogStore",
+    "NoticeKpi",
+    "OpsSnapshot",
     "OptOutStore",
     "OrderStore",
     "OutboxMessage",
@@ -76,6 +95,8 @@ __all__ = [
     "StoreError",
     "StoreValueError",
     "StoredAlert",
+    "StoredEscalation",
+    "StoredHandoff",
     "StoredReply",
     "TrackingCacheStore",
     "TrackingLink",

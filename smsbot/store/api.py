@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from smsbot.orders.model import Order
+from smsbot.store.console import ConsoleStore
 from smsbot.store.inbox import InboxStore
 from smsbot.store.links import LinkStore
 from smsbot.store.records import (
@@ -342,6 +343,7 @@ class Store(
     SequencingStore,
     InboxStore,
     LinkStore,
+    ConsoleStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

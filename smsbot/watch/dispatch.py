@@ -21,6 +21,7 @@ from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.lookup.pauses import backoff
 from smsbot.mail.notices import EmailNotices
+from smsbot.metrics.instruments import triggers_recorded
 from smsbot.store import Store, TriggerState, WatchedShipment
 from smsbot.view.link import TrackingLinks
 from smsbot.watch.queues import AlertQueue, MessageQueue
@@ -140,6 +141,7 @@ class Dispatcher:
         }
         if done or later:
             await self._store.record_triggers(done, now, scheduled=later)
+            triggers_recorded(done)  # /metrics
         return queued
 
     async def deferred(
@@ -170,6 +172,7 @@ class Dispatcher:
                 await self._store.record_triggers(
                     {shipment.shipment_id: {kind: recorded(state)}}, now
                 )
+                triggers_recorded({shipment.shipment_id: {kind: recorded(state)}})  # /metrics
 
     async def _postpone(self, shipment: WatchedShipment, kind: str, now: datetime) -> None:
         attempts = await self._store.postpone_trigger(shipment.shipment_id, kind, now, backoff)

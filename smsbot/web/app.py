@@ -8,23 +8,45 @@ the outbox and alerts senders and maintenance always, the watcher's polls with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from smsbot.admin.app import console_mount
+from smsbot.admin.context import Console
 from smsbot.api import openapi as api_openapi
 from smsbot.api import orders as api_orders
 from smsbot.background import background
 from smsbot.config import Settings
+from smsbot.handoff.sender import HandoffSender
+from smsbot.handoff.targets import build_targets
 from smsbot.orders.model import Order
 from smsbot.page import routes as page_routes
 from smsbot.page.headers import install_token_filter
 from smsbot.page.service import TrackingPage
-from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
-from smsbot.web import hooks, shop, sms, status
+from smsbot.services import Clock, Services, open_services, utc_now, warn_if_unsafe
+from smsbot.store import Store
+from smsbot.web import hooks, metrics, shop, sms, status
+
+
+@asynccontextmanager
+async def handoffs(running: Services, clock: Clock) -> AsyncIterator[None]:
+    """Deliver escalations to [escalation.*] helpdesks in the background while serving."""
+    targets = build_targets(running.settings.escalation.targets)
+    if not targets:
+        yield
+        return
+    sender = HandoffSender(running.store, running.http, targets, clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop), name="smsbot-handoffs")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def create_app(
@@ -33,8 +55,10 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = utc_now,
     seed_orders: tuple[Order, ...] = (),
+    prepare: Callable[[Store], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """The ASGI app. Nothing is opened until the lifespan starts."""
+    """The ASGI app. Nothing is opened until the lifespan starts; then `prepare` (the demo's
+    console history) runs on the open store before the first request."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -42,17 +66,20 @@ def create_app(
         async with open_services(
             settings, transport=transport, clock=clock, seed_orders=seed_orders
         ) as running:
+            if prepare is not None:
+                await prepare(running.store)
             app.state.services = running
             app.state.page = page = TrackingPage(running, clock)
             install_token_filter()
             # The gazetteer takes a second to read: off the loop, before the first view.
             warm = asyncio.get_running_loop().run_in_executor(None, page.gazetteer.load)
+            app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
-            async with background(running, watch=settings.watch.enabled):
+            async with background(running, watch=settings.watch.enabled), handoffs(running, clock):
                 yield
             await warm
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/sms", sms.sms, methods=["POST"]),
         Route("/twilio/status", status.status, methods=["POST"]),
         Route("/healthz", sms.healthz, methods=["GET"]),
@@ -62,5 +89,8 @@ def create_app(
         Route("/webhooks/shopify", shop.shopify, methods=["POST"]),
         Route("/webhooks/woocommerce", shop.woocommerce, methods=["POST"]),
         *page_routes.ROUTES,  # the tracking page: /t/{token}, its JSON, its stylesheet
+        Route("/metrics", metrics.metrics, methods=["GET"]),
     ]
+    if settings.admin.secret_key is not None:  # the console is off without a session key
+        routes.append(console_mount())
     return Starlette(routes=routes, lifespan=lifespan)

@@ -21,6 +21,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from smsbot.metrics.instruments import webhook_rejected
 from smsbot.services import services
 from smsbot.tracking import PushAdapter, TrackingResult, sanitized
 from smsbot.web.body import capped_body
@@ -40,6 +41,7 @@ async def carrier_push(request: Request) -> Response:
         return PlainTextResponse("no push endpoint for this carrier", status_code=404)
     body = await capped_body(request, MAX_PUSH_BYTES)
     if body is None:
+        webhook_rejected("push", "too_large")
         return PlainTextResponse("request too large", status_code=413)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
@@ -49,6 +51,7 @@ async def carrier_push(request: Request) -> Response:
         verified = False
     if not verified:
         log.warning("%s: rejected a push with a bad or missing signature", name)
+        webhook_rejected("push", "signature")
         return PlainTextResponse("invalid signature", status_code=401)
     try:
         results = adapter.parse_push(headers, body)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from smsbot.channels.inbound import parse_inbound
 from smsbot.channels.twiml import MEDIA_TYPE, render
+from smsbot.metrics.instruments import message_answered
 from smsbot.services import services
 from smsbot.web.twilio_form import signed_form
 
@@ -27,8 +29,12 @@ async def sms(request: Request) -> Response:
         default_region=bot.settings.bot.default_region,
         order_pattern=bot.settings.bot.order_number_pattern,
     )
+    started = time.monotonic()
     try:
-        text = (await bot.conversation.answer(message)).text
+        answer = await bot.conversation.answer(message)
+        text = answer.text
+        lang, took = message.language_hint, time.monotonic() - started
+        message_answered(message.channel.value, answer.intent, lang, took)  # /metrics
     except Exception:  # e.g. the store is unreachable: still no 500 into Twilio
         log.exception("could not answer a message")
         text = None

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from smsbot.channels.twiml import SignatureCheck
+from smsbot.metrics.instruments import webhook_rejected
 from smsbot.web.body import capped_body
 
 log = logging.getLogger("smsbot.web.twilio_form")
@@ -34,6 +35,7 @@ async def signed_form(
     """
     form = await read_form(request)
     if form is None:
+        webhook_rejected(what, "too_large")
         return PlainTextResponse("request too large", status_code=413)
     if signature is not None and not signature.valid(
         request.url.path,
@@ -42,6 +44,7 @@ async def signed_form(
         request.headers.get("X-Twilio-Signature"),
     ):
         log.warning("rejected a %s with a bad or missing X-Twilio-Signature", what)
+        webhook_rejected(what, "signature")
         return PlainTextResponse("invalid signature", status_code=403)
     return form
 

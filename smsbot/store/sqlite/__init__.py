@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
+from smsbot.store.sqlite.escalations import EscalationStore
 from smsbot.store.sqlite.inbox import InboxStore
+from smsbot.store.sqlite.kpis import KpiStore
 from smsbot.store.sqlite.links import LinkStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
@@ -19,6 +21,8 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
+    KpiStore,
+    EscalationStore,
     LinkStore,
     InboxStore,
     SequencingStore,

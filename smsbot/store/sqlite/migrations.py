@@ -112,9 +112,9 @@ V5: tuple[str, ...] = (
     "CREATE INDEX early_callbacks_sid ON early_callbacks (sid)",
     "CREATE INDEX early_callbacks_received ON early_callbacks (received_at)",
     "ALTER TABLE watch_triggers ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
-    """CREATE TABLE handoffs (
+    """CREATE TABLE handoff_cooldowns (
         sender_key TEXT PRIMARY KEY, handed_at TEXT NOT NULL)""",
-    "CREATE INDEX handoffs_handed_at ON handoffs (handed_at)",
+    "CREATE INDEX handoff_cooldowns_handed_at ON handoff_cooldowns (handed_at)",
 )
 
 #: Migration 6 (issue 16): the shop webhook inbox, the shops' clock per resource, and order
@@ -151,5 +151,35 @@ V7: tuple[str, ...] = (
         address TEXT PRIMARY KEY, opted_out_at TEXT NOT NULL)""",
 )
 
+#: Migration 8 (issue 18): escalations and their hand-offs, console users, and the first
+#: ETA each shipment had (recorded by a trigger, so every writer of `last_eta` feeds it).
+V8: tuple[str, ...] = (
+    """CREATE TABLE escalations (
+        id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, channel TEXT NOT NULL,
+        phone TEXT NOT NULL, phone_key TEXT NOT NULL, order_number TEXT,
+        verified INTEGER NOT NULL, language TEXT NOT NULL, handled_at TEXT, handled_by TEXT)""",
+    "CREATE INDEX escalations_open ON escalations (handled_at, created_at)",
+    """CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY,
+        escalation_id INTEGER NOT NULL REFERENCES escalations (id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, last_error TEXT,
+        external_ref TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        UNIQUE (escalation_id, target))""",
+    "CREATE INDEX handoffs_due ON handoffs (state, next_attempt_at)",
+    """CREATE TABLE admin_users (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+        session_epoch INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)""",
+    """CREATE TABLE shipment_first_eta (
+        shipment_id INTEGER PRIMARY KEY REFERENCES shipments (id) ON DELETE CASCADE,
+        eta TEXT NOT NULL)""",
+    """CREATE TRIGGER shipments_first_eta AFTER UPDATE OF last_eta ON shipments
+        WHEN NEW.last_eta IS NOT NULL
+        BEGIN INSERT OR IGNORE INTO shipment_first_eta VALUES (NEW.id, NEW.last_eta); END""",
+    "CREATE INDEX messages_intent ON messages (intent, received_at)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8)

@@ -123,17 +123,17 @@ class SequencingStore(SqliteBase):
 
         def work(connection: sqlite3.Connection) -> Any:
             # Hand-offs older than the window say nothing any more: forget them.
-            change(connection, "DELETE FROM handoffs WHERE handed_at <= ?", (since,))
+            change(connection, "DELETE FROM handoff_cooldowns WHERE handed_at <= ?", (since,))
             taken = change(
                 connection,
-                """INSERT INTO handoffs (sender_key, handed_at) VALUES (?, ?)
+                """INSERT INTO handoff_cooldowns (sender_key, handed_at) VALUES (?, ?)
                    ON CONFLICT (sender_key) DO NOTHING""",
                 (key, when),
             )
             if taken:
                 return None
             return fetch_one(
-                connection, "SELECT handed_at FROM handoffs WHERE sender_key = ?", (key,)
+                connection, "SELECT handed_at FROM handoff_cooldowns WHERE sender_key = ?", (key,)
             )[0]
 
         last = await self._run(work, write=True)
@@ -141,6 +141,6 @@ class SequencingStore(SqliteBase):
 
     async def release_handoff(self, key: str, handed_at: datetime) -> None:
         await self._change(
-            "DELETE FROM handoffs WHERE sender_key = ? AND handed_at = ?",
+            "DELETE FROM handoff_cooldowns WHERE sender_key = ? AND handed_at = ?",
             (key, utc_text(handed_at, "handed_at")),
         )

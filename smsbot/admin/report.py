@@ -1,0 +1,143 @@
+"""The KPIs of a period as rows, and as text, CSV, JSON or HTML: one list of figures for
+`smsbot report` and the console's dashboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from jinja2 import Environment
+
+from smsbot.store import Kpis
+
+FORMATS = ("text", "csv", "json", "html")
+_SPAN = re.compile(r"(\d+)\s*([dhw])\Z")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def parse_since(text: str) -> timedelta:
+    """ "30d", "12h", "2w" -> a timedelta; ValueError for anything else."""
+    found = _SPAN.match(text.strip().lower())
+    if found is None or int(found.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a period like 30d, 12h or 2w")
+    return int(found.group(1)) * _UNITS[found.group(2)]
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def rows(kpis: Kpis) -> list[tuple[str, str]]:
+    """(figure, value) in reading order; the same strings everywhere they are shown."""
+    found = [
+        ("Orders shipped", str(kpis.orders_shipped)),
+        ("WISMO texts", str(kpis.wismo_texts)),
+        ("WISMO texts per 100 orders shipped", _number(kpis.wismo_per_100_orders)),
+        ("Conversations", str(kpis.conversations)),
+        ("Answered without a person (deflection)", _percent(kpis.deflection_rate)),
+        ("Escalation rate", _percent(kpis.escalation_rate)),
+        ("Time to answer p50", _seconds(kpis.answer_p50_s)),
+        ("Time to answer p95", _seconds(kpis.answer_p95_s)),
+    ]
+    for notice in kpis.notices:
+        found.append((f"Notices sent: {notice.kind}", str(notice.sent)))
+        found.append((f"Still texted within 48 h: {notice.kind}", _percent(notice.texted_share)))
+    found.append(("Stall apologies", str(kpis.stall_apologies)))
+    found.append(("Stall apologies followed by AGENT", _percent(kpis.stall_agent_share)))
+    for carrier in kpis.carriers:
+        found.append((f"Shipments: {carrier.carrier}", str(carrier.shipments)))
+        found.append((f"Late vs first ETA: {carrier.carrier}", _percent(carrier.late_share)))
+        found.append((f"Exception rate: {carrier.carrier}", _percent(carrier.exception_share)))
+    return found
+
+
+def as_data(kpis: Kpis) -> dict[str, Any]:
+    """The raw figures (rates as fractions, None when undefined) for JSON."""
+    return {
+        "start": kpis.start.isoformat(),
+        "end": kpis.end.isoformat(),
+        "orders_shipped": kpis.orders_shipped,
+        "wismo_texts": kpis.wismo_texts,
+        "wismo_per_100_orders": kpis.wismo_per_100_orders,
+        "conversations": kpis.conversations,
+        "escalated": kpis.escalated,
+        "deflection_rate": kpis.deflection_rate,
+        "escalation_rate": kpis.escalation_rate,
+        "answer_p50_s": kpis.answer_p50_s,
+        "answer_p95_s": kpis.answer_p95_s,
+        "notices": [
+            {"kind": n.kind, "sent": n.sent, "customers": n.customers,
+             "texted_within_48h": n.texted_after, "texted_share": n.texted_share}
+            for n in kpis.notices
+        ],
+        "stall_apologies": kpis.stall_apologies,
+        "stall_followed_by_agent_share": kpis.stall_agent_share,
+        "carriers": [
+            {"carrier": c.carrier, "shipments": c.shipments, "delivered": c.delivered,
+             "late": c.late, "late_share": c.late_share, "exceptions": c.exceptions,
+             "exception_share": c.exception_share}
+            for c in kpis.carriers
+        ],
+        "csat": None,  # the CSAT survey is not built yet
+    }  # fmt: skip
+
+
+def _title(kpis: Kpis) -> str:
+    return f"WISMO report {kpis.start:%Y-%m-%d %H:%M} to {kpis.end:%Y-%m-%d %H:%M} UTC"
+
+
+def as_text(kpis: Kpis) -> str:
+    width = max(len(name) for name, _ in rows(kpis))
+    lines = [_title(kpis), ""] + [f"{name:<{width}}  {value}" for name, value in rows(kpis)]
+    return "\n".join(lines) + "\n"
+
+
+def as_csv(kpis: Kpis) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["figure", "value"])
+    writer.writerows(rows(kpis))
+    return out.getvalue()
+
+
+def as_json(kpis: Kpis) -> str:
+    return json.dumps(as_data(kpis), indent=2) + "\n"
+
+
+_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><h1>{{ title }}</h1><table>
+{% for name, value in rows %}<tr><th scope="row">{{ name }}</th><td>{{ value }}</td></tr>
+{% endfor %}</table></body></html>
+"""
+
+
+def as_html(kpis: Kpis) -> str:
+    template = Environment(autoescape=True).from_string(_HTML)
+    return template.render(title=_title(kpis), rows=rows(kpis)) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Kpis], str]] = {
+    "text": as_text,
+    "csv": as_csv,
+    "json": as_json,
+    "html": as_html,
+}
+
+
+def period(since: timedelta, now: datetime) -> tuple[datetime, datetime]:
+    """[now - since, now)."""
+    return now - since, now
