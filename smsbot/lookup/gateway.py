@@ -102,9 +102,15 @@ class CarrierGateway:
         """How customers read `carrier`: "UPS"."""
         return self._registry.display_name(carrier)
 
-    async def track(self, shipments: Sequence[Shipment]) -> list[PackageStatus]:
+    async def track(
+        self,
+        shipments: Sequence[Shipment],
+        *,
+        known: Mapping[Key, CachedTracking | None] | None = None,
+    ) -> list[PackageStatus]:
         """One `PackageStatus` per shipment, in order, within `reply_deadline_s`; never
-        raises for carrier failures."""
+        raises for carrier failures. `known`: cache rows already read (a key that is
+        present, even as None, is not read again)."""
         started = time.monotonic()
         now = self._clock()
         keys = list(dict.fromkeys((s.carrier, s.tracking_number) for s in shipments))
@@ -115,8 +121,11 @@ class CarrierGateway:
             future = self._flights.flying(key)
             if future is not None:
                 waiting[key] = future
+        known = known or {}
         cached = {
-            key: await self._store.cached_tracking(*key) for key in keys if key not in waiting
+            key: known[key] if key in known else await self._store.cached_tracking(*key)
+            for key in keys
+            if key not in waiting
         }
         due: dict[str, list[str]] = defaultdict(list)
         for (carrier, number), hit in cached.items():

@@ -39,6 +39,7 @@ from smsbot.store.records import (
     WatchedShipment,
     WrongAnswer,
 )
+from smsbot.store.turns import TurnStore
 from smsbot.tracking import TrackingResult
 
 
@@ -380,6 +381,7 @@ class Store(
     OptOutStore,
     OutboxStore,
     WatchStore,
+    TurnStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

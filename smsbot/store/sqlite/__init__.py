@@ -10,10 +10,11 @@ from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
+from smsbot.store.sqlite.turns import TurnStore
 from smsbot.store.sqlite.watch import WatchStore
 
 __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
-class SqliteStore(WatchStore, OutboxStore, ConversationStore, CoreStore):
+class SqliteStore(TurnStore, WatchStore, OutboxStore, ConversationStore, CoreStore):
     """The SQLite store: the concern mixins over one `SqliteBase`."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from smsbot.errors import StoreError
+from smsbot.store.sqlite.decoded import DecodedTracking
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.worker import Work, Worker
 
@@ -34,6 +35,8 @@ class SqliteBase:
         self._worker = worker
         self._where = where
         self._closed = False
+        # Decoded tracking-cache rows (worker thread only); see `decoded`.
+        self._decoded = DecodedTracking()
 
     @classmethod
     async def open(

@@ -102,5 +102,9 @@ V4: tuple[str, ...] = (
     "CREATE INDEX watch_triggers_due ON watch_triggers (state, due_at)",
 )
 
+#: Migration 5: a claimed message's lease (issue 21): past it, a retry of the same MessageSid
+#: takes the unfinished message over. NULL (claimed before this migration) counts as ended.
+V5: tuple[str, ...] = ("ALTER TABLE messages ADD COLUMN lease_until TEXT",)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
