@@ -19,13 +19,9 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
 
 
-@contextmanager
-def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterator[str]:
-    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`); yields its URL.
-
-    On exit the process is stopped and its log is checked for each `never_logged` string
-    (secrets, full phone numbers); the log is printed so a failing test shows it.
-    """
+def launch(cwd: Path, port: int) -> subprocess.Popen[str]:
+    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`), once /healthz
+    answers; the caller stops it (output: stdout, stderr merged)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "smsbot", "serve"],
         cwd=cwd,
@@ -35,19 +31,30 @@ def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterato
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            output = process.communicate()[0]
+            pytest.fail(f"smsbot serve did not start:\n{output}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterator[str]:
+    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`); yields its URL.
+
+    On exit the process is stopped and its log is checked for each `never_logged` string
+    (secrets, full phone numbers); the log is printed so a failing test shows it.
+    """
+    process = launch(cwd, port)
+    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                process.kill()
-                pytest.fail(f"smsbot serve did not start:\n{output}")
-            time.sleep(0.05)
         yield base
     finally:
         process.terminate()

@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from smsbot.channels.inbound import parse_inbound
 from smsbot.channels.twiml import sign
@@ -29,7 +28,7 @@ from smsbot.orders.model import Order, Shipment
 from smsbot.services import open_services
 from smsbot.store import TurnEnd
 from tests.conftest import SettingsFactory, sms_form
-from tests.served import clean_env
+from tests.served import clean_env, launch
 
 TOKEN = "fault-auth-token"
 OWNER = "+12025550123"
@@ -69,28 +68,6 @@ def hanging_carrier() -> Iterator[str]:
         for connection in held:
             connection.close()
         listener.close()
-
-
-def start_serve(cwd: Path, port: int) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve"],
-        cwd=cwd,
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"smsbot serve did not start:\n{process.communicate()[0]}")
-        time.sleep(0.05)
 
 
 def message_row(db: Path, sid: str) -> tuple[int, str | None] | None:
@@ -145,7 +122,7 @@ api_key = "fault-dhl-key"
         form = sms_form("A-3001", OWNER, MessageSid=SID)
         headers = {"X-Twilio-Signature": sign(TOKEN, url, form)}
 
-        process = start_serve(tmp_path, port)
+        process = launch(tmp_path, port)
         try:
             first: list[BaseException] = []
 
@@ -171,7 +148,7 @@ api_key = "fault-dhl-key"
             process.communicate()
         assert message_row(db, SID) == (0, None)  # claimed, never finished
 
-        process = start_serve(tmp_path, port)
+        process = launch(tmp_path, port)
         try:
             started = time.monotonic()
             retry = httpx.post(url, data=form, headers=headers, timeout=15)
