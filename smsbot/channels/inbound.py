@@ -123,6 +123,8 @@ def _sender(address: str, default_region: str) -> str | None:
 
 def _clean(text: str) -> str:
     """Drop control characters (NUL and friends, which XML cannot carry) and trim."""
+    if text.isprintable():  # the usual case: no control character at all
+        return text.strip()
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 

@@ -18,6 +18,7 @@ import hmac
 import logging
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 from urllib.parse import ParseResult, urlparse
 
 from twilio.request_validator import RequestValidator
@@ -73,11 +74,14 @@ def signing_tail(params: object) -> str:
     its distinct values, sorted. TypeError for anything that is not a form of strings."""
     if not isinstance(params, Mapping):
         raise TypeError("the signed fields must be a form")
-    getlist = getattr(params, "getlist", None)
+    multi_items = getattr(params, "multi_items", None)  # a form: every (name, value), once
+    pairs = multi_items() if multi_items is not None else params.items()
+    grouped: dict[Any, set[Any]] = {}  # str, or the TypeError below
+    for name, value in pairs:
+        grouped.setdefault(name, set()).add(value)
     parts = []
-    for name in sorted(set(params)):
-        values = getlist(name) if getlist is not None else [params[name]]
-        for value in sorted(set(values)):
+    for name in sorted(grouped):
+        for value in sorted(grouped[name]):
             parts.append(name + value)
     return "".join(parts)
 

@@ -18,7 +18,7 @@ from smsbot.channels.inbound import parse_inbound
 from smsbot.errors import StoreError
 from smsbot.orders.model import Order, Shipment
 from smsbot.services import open_services
-from smsbot.store import Session, Verdict, open_store
+from smsbot.store import Claim, Session, TurnStart, Verdict, open_store
 from smsbot.store.sqlite import MIGRATIONS, SqliteStore
 from smsbot.store.sqlite.connection import in_transaction
 from smsbot.store.sqlite.worker import Worker
@@ -300,9 +300,10 @@ async def test_a_cached_text_makes_two_trips(
 
         await text("SM" + "1" * 32)  # the first text fills the cache
         await asyncio.sleep(0.05)  # a warmer may still be saving
-        before = bot.store.trips
+        trips, inline = bot.store.trips, bot.store.inline_runs
         await text("SM" + "2" * 32)
-        assert bot.store.trips - before == 2
+        # Both run inline (no thread trip) while nobody else holds the write lock.
+        assert (bot.store.trips - trips, bot.store.inline_runs - inline) == (0, 2)
 
 
 async def test_a_busy_database_is_waited_for_off_the_event_loop(
@@ -324,6 +325,28 @@ async def test_a_busy_database_is_waited_for_off_the_event_loop(
     finally:
         other.close()
     assert query(db_path, "SELECT hits FROM rate_windows") == [(1,)]
+
+
+async def test_the_message_path_goes_to_the_worker_while_the_database_is_busy(
+    store: SqliteStore, db_path: Path
+) -> None:
+    """The inline call finds the write lock taken, writes nothing, and the worker waits for
+    the lock (off the loop) and does the work once."""
+    start = TurnStart("SM1", OWNER, "sms", OWNER, "1001", NOW, NOW + timedelta(seconds=6), limit=5)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        task = asyncio.create_task(store.open_turn(start, NOW))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not task.done()
+        other.execute("COMMIT")
+        assert (await task).claim is Claim.NEW
+    finally:
+        other.close()
+    assert store.inline_busy == 1
+    assert query(db_path, "SELECT hits FROM rate_windows") == [(1,)]
+    assert (await store.open_turn(start, NOW)).claim is Claim.IN_PROGRESS
 
 
 async def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:

@@ -5,13 +5,14 @@ share of a cached text's fixed cost. `DecodedTracking` keeps the last `MAX_ENTRI
 results, least recently used out first. An entry is used only when the row read in the same
 transaction still holds the very text it was decoded from, so a write by another process
 (the watcher, another server worker) is never hidden; this store's own writes drop the entry.
-Only the store's worker thread touches it (inside `work` functions), so it needs no lock.
+The worker thread and the message path's inline calls both use it: a lock guards the dict.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections import OrderedDict
 
 from smsbot.errors import SnapshotError
@@ -32,6 +33,7 @@ class DecodedTracking:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._max = max_entries
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -49,25 +51,28 @@ class DecodedTracking:
         cursor.close()
         key = (carrier, number)
         if row is None:
-            self._entries.pop(key, None)
+            self.forget(carrier, number)
             return None
         text, checked = row
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == text and entry[1] == checked:
-            self._entries.move_to_end(key)
-            return entry[2]
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == text and entry[1] == checked:
+                self._entries.move_to_end(key)
+                return entry[2]
         try:
             decoded = CachedTracking(result_from_json(text), parse_utc(checked))
         except SnapshotError as exc:
             log.warning("ignoring the cached tracking of %s %s: %s", carrier, number, exc)
-            self._entries.pop(key, None)
+            self.forget(carrier, number)
             return None
-        self._entries[key] = (text, checked, decoded)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        with self._lock:
+            self._entries[key] = (text, checked, decoded)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
         return decoded
 
     def forget(self, carrier: str, number: str) -> None:
         """Drop the entry of (carrier, number): the store has just written it."""
-        self._entries.pop((carrier, number), None)
+        with self._lock:
+            self._entries.pop((carrier, number), None)

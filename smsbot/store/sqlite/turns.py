@@ -70,7 +70,7 @@ class TurnStore(SqliteBase):
                 return TurnOpening(claim)
             return self._read_turn(connection, start, now, claim)
 
-        return await self._run(work, write=True)
+        return await self._run(work, write=True, inline=True)
 
     def _read_turn(
         self, connection: sqlite3.Connection, start: TurnStart, now: datetime, claim: Claim
@@ -151,7 +151,7 @@ class TurnStore(SqliteBase):
                 (end.intent, end.reply, end.latency_ms, end.sid),
             )
 
-        if await self._run(work, write=True) == 0:
+        if await self._run(work, write=True, inline=True) == 0:
             log.warning("close_turn: MessageSid %s was never claimed", end.sid)
 
 
