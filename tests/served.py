@@ -19,11 +19,11 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
 
 
-def launch(cwd: Path, port: int) -> subprocess.Popen[str]:
-    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`), once /healthz
-    answers; the caller stops it (output: stdout, stderr merged)."""
+def launch(cwd: Path, port: int, *options: str) -> subprocess.Popen[str]:
+    """`smsbot serve [options]` started in `cwd` (its ./smsbot.toml listens on `port`), once
+    /healthz answers; the caller stops it (output: stdout, stderr merged)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve"],
+        [sys.executable, "-m", "smsbot", "serve", *options],
         cwd=cwd,
         env=clean_env(),
         stdout=subprocess.PIPE,
@@ -46,13 +46,20 @@ def launch(cwd: Path, port: int) -> subprocess.Popen[str]:
 
 
 @contextmanager
-def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterator[str]:
+def served(
+    cwd: Path,
+    port: int,
+    *,
+    never_logged: Sequence[str] = (),
+    options: Sequence[str] = ("--workers", "1"),
+) -> Iterator[str]:
     """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`); yields its URL.
+    One worker unless `options` say otherwise: what a test counts is then one process's.
 
     On exit the process is stopped and its log is checked for each `never_logged` string
     (secrets, full phone numbers); the log is printed so a failing test shows it.
     """
-    process = launch(cwd, port)
+    process = launch(cwd, port, *options)
     base = f"http://127.0.0.1:{port}"
     try:
         yield base

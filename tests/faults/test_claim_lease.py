@@ -122,7 +122,7 @@ api_key = "fault-dhl-key"
         form = sms_form("A-3001", OWNER, MessageSid=SID)
         headers = {"X-Twilio-Signature": sign(TOKEN, url, form)}
 
-        process = launch(tmp_path, port)
+        process = launch(tmp_path, port, "--workers", "1")
         try:
             first: list[BaseException] = []
 
@@ -148,7 +148,7 @@ api_key = "fault-dhl-key"
             process.communicate()
         assert message_row(db, SID) == (0, None)  # claimed, never finished
 
-        process = launch(tmp_path, port)
+        process = launch(tmp_path, port, "--workers", "1")
         try:
             started = time.monotonic()
             retry = httpx.post(url, data=form, headers=headers, timeout=15)
