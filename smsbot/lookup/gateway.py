@@ -141,6 +141,10 @@ class CarrierGateway:
                 paused = Miss(Failure.RATE_LIMITED, "paused after a 429")
                 answers.update(((carrier, n), paused) for n in numbers)
                 continue
+            if not self._pauses.admit(carrier):  # its breaker is open: answer at once
+                down = Miss(Failure.UNAVAILABLE, "not answering (failed repeatedly)")
+                answers.update(((carrier, n), down) for n in numbers)
+                continue
             for batch in self._batches(carrier, numbers):
                 waiting.update(self._flights.join(carrier, batch, self._settings.carrier_timeout_s))
         budget = self._settings.reply_deadline_s - REPLY_MARGIN_S - (time.monotonic() - started)
