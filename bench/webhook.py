@@ -1,10 +1,12 @@
 """Benchmarks 1 and 7: webhook throughput on the cached path, and the memory of `smsbot serve`.
 
-1. One `smsbot serve` process (one uvicorn worker, signature checks on) answers signed
+1. One `smsbot serve --workers 1` process (signature checks on) answers signed
    webhooks from the owners of orders whose tracking is cached, sent by `loadgen.py` from
    another process over keep-alive loopback connections. Baseline, same run: `bareapp.py`, a
    bare Starlette app that parses the same form and returns the same TwiML. The generator's
    own ceiling is measured against a canned-response server. Target: >= 0.5 x baseline.
+   Then the same with `--workers 2` and `--workers N` (N: the CPUs, capped); target for 2
+   workers on 2 cores: >= 1.6 x the 1-worker figure.
 7. RSS of `smsbot serve` idle (after start) and after the throughput run. Target: <= 120 MB.
 
 `python bench/webhook.py [--quick]`
@@ -17,6 +19,7 @@ import json
 import pickle
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +41,7 @@ from common import (
 )
 
 from smsbot.channels.twiml import sign
+from smsbot.cli.server import default_workers
 from smsbot.orders.model import Order, Shipment
 from smsbot.store import open_store
 from smsbot.tracking import Eta, Event, Status, TrackingResult
@@ -203,7 +207,8 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
 
-        server = start([PYTHON, "-m", "smsbot", "serve"], work, base + "/healthz")
+        command = [PYTHON, "-m", "smsbot", "serve", "--workers", "1"]
+        server = start(command, work, base + "/healthz")
         try:
             idle_mb = rss_mb(server.pid)
             probe = form(1)
@@ -223,6 +228,16 @@ def main() -> None:
             stop(server)
         (work / "twiml.xml").write_text(twiml, encoding="utf-8")
 
+        scaled: dict[int, Run] = {1: smsbot}
+        for workers in sorted({2, default_workers()}):
+            command = [PYTHON, "-m", "smsbot", "serve", "--workers", str(workers)]
+            server = start(command, work, base + "/healthz")
+            try:
+                time.sleep(2.0)  # every worker up, not only the first
+                scaled[workers] = measure(work, port, seconds, 4000 * workers, f"w{workers}")
+            finally:
+                stop(server)
+
         bare_port = free_port()
         bare_cmd = [PYTHON, str(HERE / "bareapp.py"), str(bare_port), str(work / "twiml.xml")]
         bare = start(bare_cmd, work, f"http://127.0.0.1:{bare_port}/healthz")
@@ -241,7 +256,10 @@ def main() -> None:
 
     print(ceiling.line("generator ceiling (canned server)"))
     print(baseline.line("baseline (bare Starlette)"))
-    print(smsbot.line("smsbot serve"))
+    print(smsbot.line("smsbot serve (1 worker)"))
+    for workers, run in scaled.items():
+        if workers > 1:
+            print(run.line(f"smsbot serve --workers {workers}"))
     ratio = smsbot.rps / baseline.rps if baseline.rps else 0.0
     print(f"smsbot / baseline: {ratio:.2f}; baseline / generator ceiling: "
           f"{baseline.rps / ceiling.rps if ceiling.rps else 0:.2f}")  # fmt: skip
@@ -256,6 +274,13 @@ def main() -> None:
                 ratio >= 0.5 and ok_statuses,
             ),
             Figure("webhook_p99_ms", f"{smsbot.p99_ms:.1f} ms", "reported", True),
+            Figure(
+                "webhook_2_workers",
+                f"{scaled[2].rps / smsbot.rps if smsbot.rps else 0:.2f} x 1 worker "
+                f"({scaled[2].rps:,.0f} req/s)",
+                ">= 1.6 x 1 worker",
+                scaled[2].rps >= 1.6 * smsbot.rps and set(scaled[2].statuses) == {"200"},
+            ),
             Figure("rss_idle_mb", f"{idle_mb:.0f} MB", "<= 120 MB", idle_mb <= 120),
             Figure("rss_after_load_mb", f"{after_mb:.0f} MB", "<= 120 MB", after_mb <= 120),
         ]

@@ -19,33 +19,19 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
 
 
-@contextmanager
-def served(cwd: Path, port: int, *, never_logged: Sequence[str] = ()) -> Iterator[str]:
-    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`); yields its URL.
-
-    On exit the process is stopped and its log is checked for each `never_logged` string
-    (secrets, full phone numbers); the log is printed so a failing test shows it.
-    """
+def launch(cwd: Path, port: int, *options: str) -> subprocess.Popen[str]:
+    """`smsbot serve [options]` started in `cwd` (its ./smsbot.toml listens on `port`), once
+    /healthz answers; the caller stops it (output: stdout, stderr merged)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve"],
+        [sys.executable, "-m", "smsbot", "serve", *options],
         cwd=cwd,
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(process, base)
-        yield base
-    finally:
-        stop(process)
-        if process.stdout:
-            logs = process.stdout.read()
-            process.stdout.close()
-            print(logs)  # shown when a test fails
-            for secret in never_logged:
-                assert secret not in logs
+    wait_until_up(process, f"http://127.0.0.1:{port}")
+    return process
 
 
 def wait_until_up(process: subprocess.Popen[str], base: str) -> None:
@@ -58,8 +44,8 @@ def wait_until_up(process: subprocess.Popen[str], base: str) -> None:
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read() if process.stdout else ""
             process.kill()
+            output = process.communicate()[0]
             pytest.fail(f"smsbot serve did not start:\n{output}")
         time.sleep(0.05)
 
@@ -72,3 +58,31 @@ def stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextmanager
+def served(
+    cwd: Path,
+    port: int,
+    *,
+    never_logged: Sequence[str] = (),
+    options: Sequence[str] = ("--workers", "1"),
+) -> Iterator[str]:
+    """`smsbot serve` started in `cwd` (its ./smsbot.toml listens on `port`); yields its URL.
+    One worker unless `options` say otherwise: what a test counts is then one process's.
+
+    On exit the process is stopped and its log is checked for each `never_logged` string
+    (secrets, full phone numbers); the log is printed so a failing test shows it.
+    """
+    process = launch(cwd, port, *options)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        yield base
+    finally:
+        stop(process)
+        if process.stdout:
+            logs = process.stdout.read()
+            process.stdout.close()
+            print(logs)  # shown when a test fails
+            for secret in never_logged:
+                assert secret not in logs

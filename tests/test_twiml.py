@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from twilio.twiml.messaging_response import MessagingResponse
+
 from smsbot.channels.twiml import SignatureCheck, render, sign
 
 URL = "https://bot.example.com"
@@ -42,3 +46,50 @@ def test_query_string_is_signed_verbatim() -> None:
 def test_malformed_params_fail_closed() -> None:
     check = SignatureCheck("token", URL)
     assert not check.valid("/sms", b"", "raw body without bodySHA256", "sig")
+
+
+# Always well-formed XML, whatever the carrier or the customer wrote (issue 21, item 4)
+
+
+ANY_CHARACTER = st.characters(blacklist_categories=())  # surrogates and controls included
+NASTY = st.sampled_from(
+    ["\x00", "\x08", "\x0b", "\x1f", "\ud800", "\udfff", "\ufffe", "\uffff", "&", "<", ">",
+     "]]>", "\r\n", "\t", "\U0001f4e6", "\x85", "&amp;"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(st.text(alphabet=ANY_CHARACTER, max_size=8), NASTY), max_size=12))
+@settings(max_examples=500, deadline=None)
+@example(["DHL: Sendung\uffff zugestellt"])
+@example(["\ud83d", "lone surrogate"])
+@example(["\x00\x01"])
+def test_render_is_always_well_formed_xml(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    twiml = render(text)
+    twiml.encode("utf-8")  # no lone surrogate survives
+    root = ET.fromstring(twiml)  # noqa: S314  # our own output
+    assert root.tag == "Response"
+    kept = "".join(
+        ch
+        for ch in text
+        if ch in "\t\n\r"
+        or 0x20 <= ord(ch) <= 0xD7FF
+        or 0xE000 <= ord(ch) <= 0xFFFD
+        or ord(ch) >= 0x10000
+    )
+    messages = root.findall("Message")
+    if not kept:
+        assert messages == []
+        return
+    [message] = messages
+    # XML parsers read a carriage return as a newline.
+    assert message.text == kept.replace("\r\n", "\n").replace("\r", "\n")
+    # Byte for byte what the library renders for the same legal text.
+    library = MessagingResponse()
+    library.message(kept)
+    assert twiml == str(library)
+
+
+def test_empty_response_is_the_librarys() -> None:
+    assert render(None) == str(MessagingResponse())
+    assert render("\x00\ufffe") == str(MessagingResponse())

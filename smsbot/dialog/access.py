@@ -21,7 +21,7 @@ from smsbot.config import BotSettings
 from smsbot.metrics.instruments import lockout
 from smsbot.orders.model import Order
 from smsbot.phones import mask, same_number
-from smsbot.store import Store, Verdict
+from smsbot.store import Store, TurnOpening, Verdict
 
 log = logging.getLogger("smsbot.dialog.access")
 
@@ -66,30 +66,49 @@ class Access:
         return self._bot.verify == "phone_or_postal_code"
 
     async def grant(
-        self, order: Order, *, sender: str | None, key: str, now: datetime
+        self,
+        order: Order,
+        *,
+        sender: str | None,
+        key: str,
+        now: datetime,
+        verified: bool | None = None,
     ) -> Grant | None:
-        """Why the sender (E.164 `sender`, state `key`) may see `order`; None when they may not."""
+        """Why the sender (E.164 `sender`, state `key`) may see `order`; None when they may not.
+
+        `verified`: whether the sender is verified for `order`, when already read with the
+        claim (None: ask the store).
+        """
         if self._bot.verify == "none":
             return Grant.OPEN
         if same_number(sender, order.phone):
             return Grant.PHONE
-        if self.asks_postal_code and await self._store.is_verified(key, order.number, now):
-            return Grant.POSTAL_CODE
-        return None
+        if not self.asks_postal_code:
+            return None
+        if verified is None:
+            verified = await self._store.is_verified(key, order.number, now)
+        return Grant.POSTAL_CODE if verified else None
 
-    async def gate(self, key: str, now: datetime) -> Gate:
-        """Count one lookup for `key` unless it is locked out (one store call for both)."""
-        verdict = await self._store.hit_lookup_limit(
-            key, now, limit=self._bot.max_lookups_per_hour, window_s=LOOKUP_WINDOW_S
-        )
+    async def gate(self, key: str, now: datetime, known: TurnOpening | None = None) -> Gate:
+        """Count one lookup for `key` unless it is locked out (one store call for both);
+        `known`: the claim already counted it (`TurnOpening.counted`), so only read that."""
+        if known is not None and known.counted:
+            verdict = None if known.locked_until is not None else known.lookup
+        else:
+            verdict = await self._store.hit_lookup_limit(
+                key, now, limit=self._bot.max_lookups_per_hour, window_s=LOOKUP_WINDOW_S
+            )
         if verdict is None:
             return Gate.LOCKED_OUT
         if verdict is Verdict.ALLOWED:
             return Gate.OPEN
         return Gate.LIMITED if verdict is Verdict.NOTICE else Gate.LIMITED_SILENT
 
-    async def locked_out(self, key: str, now: datetime) -> bool:
-        """Whether `key` is locked out after wrong postal codes."""
+    async def locked_out(self, key: str, now: datetime, known: TurnOpening | None = None) -> bool:
+        """Whether `key` is locked out after wrong postal codes (`known`: as read with the
+        claim, in the same transaction)."""
+        if known is not None:
+            return known.locked_until is not None
         return await self._store.locked_until(key, now) is not None
 
     async def prove_postal_code(

@@ -15,13 +15,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
 
 from smsbot.channels.inbound import Channel, Inbound, Kind
 from smsbot.config import Settings
-from smsbot.dialog.access import Access
+from smsbot.dialog.access import LOOKUP_WINDOW_S, Access
 from smsbot.dialog.enquiry import Enquiries
 from smsbot.dialog.escalation import (
     RECENT_MESSAGES,
@@ -31,11 +32,23 @@ from smsbot.dialog.escalation import (
     Handed,
 )
 from smsbot.dialog.privacy import for_the_log
+from smsbot.dialog.route import Route, Step, plan_of, route_of
 from smsbot.dialog.session import Answer, Reply, Turn
+from smsbot.dialog.summary import Summary
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.phones import mask
-from smsbot.store import Session, Store, Verdict, sender_key
+from smsbot.store import (
+    Claim,
+    Lookup,
+    Session,
+    Store,
+    TurnEnd,
+    TurnOpening,
+    TurnStart,
+    Verdict,
+    sender_key,
+)
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
 
@@ -48,6 +61,8 @@ Clock = Callable[[], datetime]
 # How often a duplicate webhook checks whether the first one has finished its reply.
 REPLAY_POLL_S = 0.05
 MESSAGE_WINDOW_S = 60.0  # bot.max_messages_per_minute
+# A claim's lease beyond the reply deadline: past it, a retry takes the message over.
+LEASE_MARGIN_S = 1.0
 
 
 class Conversation:
@@ -70,132 +85,156 @@ class Conversation:
         self._escalation = Escalation.build(settings, http, store)
         self._access = Access(settings.bot, store)
         self._enquiries = Enquiries(settings, store, lookup, registry, self._access)
+        self._lease_s = settings.tracking.reply_deadline_s + LEASE_MARGIN_S
+        self._summary = Summary(log)
 
     async def answer(self, message: Inbound) -> Answer:
-        """The reply to `message`; the same reply again for a repeated `MessageSid`."""
+        """The reply to `message`; the same reply again for a repeated `MessageSid`.
+
+        The store work is two transactions: `open_turn` (claim with a lease, a STOP/START
+        recorded with it, limits, session, and what the route reads) and `close_turn`.
+        """
         started = time.monotonic()
+        now = self._clock()
         key = sender_key(message.sender, message.address)
-        if message.message_sid:
-            claimed = await self._store.claim_tagged(
-                message.message_sid,
-                key,
-                channel=message.channel.value,
-                sender=message.address,
-                body=message.body,
-                received_at=self._clock(),
-            )
-            if not claimed:
-                return await self._replay(message.message_sid)
+        start = self._start(message, key, now)
+        opening = await self._store.open_turn(start, now)
+        if not opening.claim.mine:
+            opening = await self._wait_for(start, opening)
+            if not opening.claim.mine:
+                return Answer(opening.reply, "replay", replayed=True)
+            now = self._clock()
+        session: Session | None = None
         try:
-            answer = await self._decide(message, key)
+            answer, session = await self._decide(Turn(message, key, now, opening.session, opening))
         except Exception:
             log.exception("failed to answer a message from %s", mask(message.sender))
             wording = Wording(
                 self._bot.language, self._bot.timezone, self._clock(), self._bot.max_segments
             )
             answer = Answer(replies.unavailable(wording), "error")
-        if message.message_sid:
-            await self._finish(message.message_sid, for_the_log(message, answer), started)
-        log.info(
-            "%s %s from %s: %s in %.0f ms",
-            message.channel.value,
-            answer.intent,
-            mask(message.sender or message.address),
-            "reply" if answer.text else "no reply",
-            (time.monotonic() - started) * 1000,
-        )
+        await self._finish(message, key, for_the_log(message, answer), session, now, started)
         return answer
 
-    async def _finish(self, sid: str, answer: Answer, started: float) -> None:
-        latency_ms = (time.monotonic() - started) * 1000
-        try:
-            if answer.redact:
-                await self._store.redact_message(sid)
-            await self._store.finish_message(
-                sid, intent=answer.intent, reply=answer.text, latency_ms=latency_ms
-            )
-        except Exception:  # the customer still gets the answer; a replay gets none
-            log.exception("could not record the reply to a message")
+    def _start(self, message: Inbound, key: str, now: datetime) -> TurnStart:
+        kind = message.intent.kind
+        opt = {Kind.OPT_OUT: True, Kind.OPT_IN: False}.get(kind)
+        asks = self._access.asks_postal_code
 
-    async def _replay(self, sid: str) -> Answer:
-        """The stored reply of a message seen before; waits while the first is in progress."""
-        deadline = time.monotonic() + self._settings.tracking.reply_deadline_s + 1
-        while True:
-            stored = await self._store.message_reply(sid)
-            if stored is not None and stored.finished:
-                return Answer(stored.reply, "replay", replayed=True)
-            if time.monotonic() >= deadline:
-                return Answer(None, "replay", replayed=True)
+        def plan(session: Session) -> Lookup:
+            return plan_of(route_of(message, session, asks_postal_code=asks))
+
+        return TurnStart(
+            sid=message.message_sid,
+            key=key,
+            channel=message.channel.value,
+            sender=message.address,
+            body=message.body,
+            received_at=now,
+            lease_until=now + timedelta(seconds=self._lease_s),
+            phone=message.sender,
+            opt_out=opt,
+            limit=self._bot.max_messages_per_minute,
+            window_s=MESSAGE_WINDOW_S,
+            lookup_limit=self._bot.max_lookups_per_hour,
+            lookup_window_s=LOOKUP_WINDOW_S,
+            plan=plan,
+        )
+
+    async def _finish(
+        self,
+        message: Inbound,
+        key: str,
+        answer: Answer,
+        session: Session | None,
+        now: datetime,
+        started: float,
+    ) -> None:
+        latency_ms = (time.monotonic() - started) * 1000
+        end = TurnEnd(
+            message.message_sid,
+            answer.intent,
+            answer.text,
+            latency_ms,
+            redact=answer.redact,
+            session=session,
+            channel=message.channel.value,
+            key=key,
+            now=now,
+            ttl_s=self._bot.session_ttl_s,
+        )
+        try:
+            await self._store.close_turn(end)
+        except Exception:  # the customer still gets the answer; a retry answers again
+            log.exception("could not record the reply to a message")
+        self._summary.record(message.channel.value, answer.intent, latency_ms)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s from %s: %s in %.0f ms",
+                message.channel.value,
+                answer.intent,
+                mask(message.sender or message.address),
+                "reply" if answer.text else "no reply",
+                latency_ms,
+            )
+
+    async def _wait_for(self, start: TurnStart, opening: TurnOpening) -> TurnOpening:
+        """A message seen before: its stored reply, or the message itself once its first
+        answerer's lease has run out (it crashed); gives up (an unfinished opening, which
+        replays as silence) after the lease could have run out twice over."""
+        deadline = time.monotonic() + 2 * self._lease_s + 1
+        while opening.claim is Claim.IN_PROGRESS and time.monotonic() < deadline:
             await asyncio.sleep(REPLAY_POLL_S)
+            now = self._clock()
+            lease = now + timedelta(seconds=self._lease_s)
+            opening = await self._store.open_turn(replace(start, lease_until=lease), now)
+        return opening
 
     # Routing
 
-    async def _decide(self, message: Inbound, key: str) -> Answer:
-        now = self._clock()
-        kind = message.intent.kind
-        if kind in (Kind.OPT_OUT, Kind.OPT_IN):  # always honoured, never limited
-            return await self._opt(Turn(message, key, now, Session()))
-        # The messages-per-minute count and the session in one store call (one round trip).
-        verdict, session = await self._store.begin_turn(
-            message.channel.value,
-            key,
-            now,
-            limit=self._bot.max_messages_per_minute,
-            window_s=MESSAGE_WINDOW_S,
-        )
-        turn = Turn(message, key, now, session)
+    async def _decide(self, turn: Turn) -> tuple[Answer, Session | None]:
+        """The answer, and the session to keep (None: leave it as it is)."""
+        message, known = turn.message, turn.known
+        route = route_of(message, turn.session, asks_postal_code=self._access.asks_postal_code)
+        if route.step is Step.OPT:  # always honoured (recorded with the claim), never limited
+            return self._opt(turn), None
+        verdict = known.verdict if known is not None else Verdict.ALLOWED
         if verdict is not Verdict.ALLOWED:
             limited = verdict is Verdict.NOTICE
             text = replies.rate_limited(turn.wording(self._bot)) if limited else None
-            return Answer(text, "rate_limited")
+            return Answer(text, "rate_limited"), None
         if message.language_hint in replies.LANGUAGES:
             turn = turn.with_session(language=message.language_hint)
-        reply = await self._route(turn)
-        await self._store.save_session(
-            message.channel.value, key, reply.session, now, self._bot.session_ttl_s
-        )
-        return reply.answer
+        reply = await self._route(turn, route)
+        return reply.answer, reply.session
 
-    async def _route(self, turn: Turn) -> Reply:
-        message, session, enquiries = turn.message, turn.session, self._enquiries
-        intent = message.intent
-        if intent.kind is Kind.HELP:
-            wording = turn.wording(self._bot)
-            text = replies.help_text(self._bot.brand, self._bot.support_contact, wording)
-            return turn.reply(text, intent.kind.value)
-        if intent.kind is Kind.AGENT:
-            return await self._escalate(turn)
-        if intent.kind is Kind.MORE:
-            return await enquiries.more(turn)
-        if (
-            session.pending_order
-            and message.postal
-            and intent.kind in (Kind.ORDER_NUMBER, Kind.NOISE)
-            and self._access.asks_postal_code
-        ):
-            return await enquiries.postal_code(turn, session.pending_order, message.postal)
-        if message.choice is not None and 1 <= message.choice <= len(session.menu):
-            return await enquiries.order_number(
-                turn, session.menu[message.choice - 1], "menu_choice"
-            )
-        match intent.kind:
-            case Kind.ORDER_NUMBER if intent.value:
-                return await enquiries.order_number(turn, intent.value, "order_number")
-            case Kind.TRACKING_NUMBER if intent.value:
-                return await enquiries.tracking_number(turn, intent.value)
-            case Kind.QUESTION:
+    async def _route(self, turn: Turn, route: Route) -> Reply:
+        enquiries = self._enquiries
+        match route.step:
+            case Step.HELP:
+                wording = turn.wording(self._bot)
+                text = replies.help_text(self._bot.brand, self._bot.support_contact, wording)
+                return turn.reply(text, Kind.HELP.value)
+            case Step.AGENT:
+                return await self._escalate(turn)
+            case Step.MORE:
+                return await enquiries.more(turn)
+            case Step.POSTAL_CODE if route.number and turn.message.postal:
+                return await enquiries.postal_code(turn, route.number, turn.message.postal)
+            case Step.ORDER if route.number:
+                return await enquiries.order_number(turn, route.number, route.intent)
+            case Step.TRACKING if route.number:
+                return await enquiries.tracking_number(turn, route.number)
+            case Step.QUESTION:
                 return await enquiries.question(turn)
         return self._hint(turn)
 
     # Keywords
 
-    async def _opt(self, turn: Turn) -> Answer:
+    def _opt(self, turn: Turn) -> Answer:
+        """STOP / START, already recorded with the claim (so a crash cannot lose it)."""
         message = turn.message
         opted_out = message.intent.kind is Kind.OPT_OUT
-        if message.sender:
-            await self._store.set_opted_out(
-                message.sender, message.channel.value, opted_out, turn.now
-            )
         # On SMS Twilio has already answered the keyword; a second text would fail (21610).
         if message.channel is not Channel.WHATSAPP:
             return Answer(None, message.intent.kind.value)

@@ -44,10 +44,23 @@ class Enquiries:
         self._links = TrackingLinks(settings, store)
 
     async def _may_see(self, turn: Turn, order: Order) -> bool:
-        sender = turn.message.sender
-        return (
-            await self._access.grant(order, sender=sender, key=turn.key, now=turn.now) is not None
+        known = turn.known_order(order.number)
+        verified = known.verified if known is not None else None
+        grant = await self._access.grant(
+            order, sender=turn.message.sender, key=turn.key, now=turn.now, verified=verified
         )
+        return grant is not None
+
+    async def _order(self, turn: Turn, number: str) -> Order | None:
+        """The order `number`: as read with the claim when it was, else from the store."""
+        known = turn.known_order(number)
+        return known.order if known is not None else await self._store.get_order(number)
+
+    async def _track(self, turn: Turn, order: Order) -> OrderView:
+        """The order's packages, from the cache rows read with the claim where there are."""
+        known = turn.known_order(order.number)
+        cached = known.tracking if known is not None else None
+        return OrderView.of(order, await self._lookup.track(order.shipments, known=cached))
 
     async def _gated(self, turn: Turn, lookup: Callable[[], Awaitable[Reply]]) -> Reply:
         """Run `lookup` unless the sender is locked out or over the lookups-per-hour limit.
@@ -55,7 +68,7 @@ class Enquiries:
         A locked-out sender gets silence, the same for every order; one over the limit gets
         one notice, then silence until the window ends.
         """
-        gate = await self._access.gate(turn.key, turn.now)
+        gate = await self._access.gate(turn.key, turn.now, turn.known)
         if gate is Gate.LOCKED_OUT:
             return turn.reply(None, "locked_out")
         if gate is Gate.LIMITED:
@@ -69,7 +82,7 @@ class Enquiries:
         return await self._gated(turn, lambda: self._order_number(turn, number, intent))
 
     async def _order_number(self, turn: Turn, number: str, intent: str) -> Reply:
-        order = await self._store.get_order(number)
+        order = await self._order(turn, number)
         if order is not None and await self._may_see(turn, order):
             return await self._order_status(turn, order, intent)
         # From here on, only `number` (as typed) and the sender's own state may show.
@@ -83,11 +96,11 @@ class Enquiries:
     async def postal_code(self, turn: Turn, pending: str, answer: str) -> Reply:
         """An answer to "what is the delivery postal code of order `pending`?"."""
         intent, sender = turn.message.intent, turn.message.sender
-        if await self._access.locked_out(turn.key, turn.now):
+        if await self._access.locked_out(turn.key, turn.now, turn.known):
             return turn.reply(None, "locked_out").redacted()
         if intent.value == pending:  # the order number again: ask again, no attempt used
             return turn.reply(replies.ask_postal_code(pending, turn.wording(self._bot)), "verify")
-        order = await self._store.get_order(pending)
+        order = await self._order(turn, pending)
         proved = await self._access.prove_postal_code(
             order, answer, sender=sender, key=turn.key, now=turn.now
         )
@@ -113,14 +126,14 @@ class Enquiries:
             return turn.reply(replies.order_cancelled(order.number, wording), intent, **seen)
         if not order.shipments:
             return turn.reply(replies.no_shipments(order.number, wording), intent, **seen)
-        view = OrderView.of(order, await self._lookup.track(order.shipments))
+        view = await self._track(turn, order)
         text = await self._linked(replies.status_reply(view, wording), view, turn, wording)
         return turn.reply(text, intent, **seen)
 
     async def more(self, turn: Turn) -> Reply:
         """MORE: the latest events of the order last answered."""
         number = turn.session.last_order
-        order = await self._store.get_order(number) if number else None
+        order = await self._order(turn, number) if number else None
         if order is None or not await self._may_see(turn, order):
             return turn.reply(replies.more_without_order(turn.wording(self._bot)), "more")
         return await self._gated(turn, lambda: self._history(turn, order))
@@ -129,7 +142,7 @@ class Enquiries:
         wording = turn.wording(self._bot, order)
         if not order.shipments:
             return turn.reply(replies.no_shipments(order.number, wording), "more")
-        view = OrderView.of(order, await self._lookup.track(order.shipments))
+        view = await self._track(turn, order)
         text = await self._linked(replies.history_reply(view, wording), view, turn, wording)
         return turn.reply(text, "more")
 

@@ -10,7 +10,7 @@ from typing import Any
 from smsbot.channels.inbound import Inbound
 from smsbot.config import BotSettings
 from smsbot.orders.model import Order
-from smsbot.store import Session
+from smsbot.store import Session, TurnOpening
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
 
@@ -42,12 +42,22 @@ class Reply:
 
 @dataclass(frozen=True)
 class Turn:
-    """One message being answered: the sender's key, now, and the session as it stands."""
+    """One message being answered: the sender's key, now, and the session as it stands.
+
+    `known`: what the store read with the claim (the lockout, the order the route is about,
+    its cached tracking, a counted lookup); None when nothing was read ahead.
+    """
 
     message: Inbound
     key: str
     now: datetime
     session: Session
+    known: TurnOpening | None = None
+
+    def known_order(self, number: str) -> TurnOpening | None:
+        """What was read ahead, when it includes the order `number` (present or not)."""
+        known = self.known
+        return known if known is not None and known.read_order == number else None
 
     def with_session(self, **changes: Any) -> Turn:
         """This turn with the session's `changes` (fields of `Session`)."""

@@ -109,9 +109,15 @@ class CarrierGateway:
         """How customers read `carrier`: "UPS"."""
         return self._registry.display_name(carrier)
 
-    async def track(self, shipments: Sequence[Shipment]) -> list[PackageStatus]:
+    async def track(
+        self,
+        shipments: Sequence[Shipment],
+        *,
+        known: Mapping[Key, CachedTracking | None] | None = None,
+    ) -> list[PackageStatus]:
         """One `PackageStatus` per shipment, in order, within `reply_deadline_s`; never
-        raises for carrier failures."""
+        raises for carrier failures. `known`: cache rows already read (a key that is
+        present, even as None, is not read again)."""
         started = time.monotonic()
         now = self._clock()
         keys = list(dict.fromkeys((s.carrier, s.tracking_number) for s in shipments))
@@ -122,8 +128,11 @@ class CarrierGateway:
             future = self._flights.flying(key)
             if future is not None:
                 waiting[key] = future
+        known = known or {}
         cached = {
-            key: await self._store.cached_tracking(*key) for key in keys if key not in waiting
+            key: known[key] if key in known else await self._store.cached_tracking(*key)
+            for key in keys
+            if key not in waiting
         }
         due: dict[str, list[str]] = defaultdict(list)
         for (carrier, number), hit in cached.items():
@@ -139,6 +148,10 @@ class CarrierGateway:
             if self._pauses.until(carrier, background=False) is not None:
                 paused = Miss(Failure.RATE_LIMITED, "paused after a 429")
                 answers.update(((carrier, n), paused) for n in numbers)
+                continue
+            if not self._pauses.admit(carrier):  # its breaker is open: answer at once
+                down = Miss(Failure.UNAVAILABLE, "not answering (failed repeatedly)")
+                answers.update(((carrier, n), down) for n in numbers)
                 continue
             for batch in self._batches(carrier, numbers):
                 waiting.update(self._flights.join(carrier, batch, self._settings.carrier_timeout_s))

@@ -51,6 +51,16 @@ from smsbot.store.records import (
     WrongAnswer,
 )
 from smsbot.store.sequencing import EARLY_CALLBACK_TTL_S, SequencingStore
+from smsbot.store.turns import (
+    NO_LOOKUP,
+    Claim,
+    Lookup,
+    TrackingKey,
+    TurnEnd,
+    TurnOpening,
+    TurnStart,
+    TurnStore,
+)
 from smsbot.store.url import open_store
 from smsbot.store.watch import WatchStore
 
@@ -60,6 +70,7 @@ __all__ = [
     "EARLY_CALLBACK_TTL_S",
     "MAX_BODY",
     "MAX_INBOX_BODY",
+    "NO_LOOKUP",
     "WAITING",
     "AdminUser",
     "AdminUserStore",
@@ -67,6 +78,7 @@ __all__ = [
     "CachedTracking",
     "CarrierKpi",
     "CheckOutcome",
+    "Claim",
     "ConsoleStore",
     "ConversationStore",
     "EscalationStore",
@@ -79,6 +91,7 @@ __all__ = [
     "Kpis",
     "LinkStore",
     "LoggedMessage",
+    "Lookup",
     "MessageLogStore",
     "NoticeKpi",
     "OpsSnapshot",
@@ -99,8 +112,13 @@ __all__ = [
     "StoredHandoff",
     "StoredReply",
     "TrackingCacheStore",
+    "TrackingKey",
     "TrackingLink",
     "TriggerState",
+    "TurnEnd",
+    "TurnOpening",
+    "TurnStart",
+    "TurnStore",
     "Verdict",
     "WatchStore",
     "WatchedShipment",

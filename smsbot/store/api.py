@@ -40,6 +40,7 @@ from smsbot.store.records import (
     WrongAnswer,
 )
 from smsbot.store.sequencing import SequencingStore
+from smsbot.store.turns import TurnStore
 from smsbot.store.watch import WatchStore
 from smsbot.tracking import TrackingResult
 
@@ -344,6 +345,7 @@ class Store(
     InboxStore,
     LinkStore,
     ConsoleStore,
+    TurnStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -1,0 +1,1 @@
+"""The standing fault suite (issue 21): crashes, kills and hostile input."""

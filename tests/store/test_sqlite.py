@@ -18,7 +18,7 @@ from smsbot.channels.inbound import parse_inbound
 from smsbot.errors import StoreError
 from smsbot.orders.model import Order, Shipment
 from smsbot.services import open_services
-from smsbot.store import Session, Verdict, open_store
+from smsbot.store import Claim, Session, TurnStart, Verdict, open_store
 from smsbot.store.sqlite import MIGRATIONS, SqliteStore
 from smsbot.store.sqlite.connection import in_transaction
 from smsbot.store.sqlite.worker import Worker
@@ -31,8 +31,8 @@ from tests.store.test_tracking_cache import tracking
 FIXTURES = Path(__file__).parent / "fixtures"
 
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
-#: events out of order, inbox, links, console (escalations, users, first ETAs).
-LATEST = 8
+#: events out of order, inbox, links, console (escalations, users, first ETAs), leases.
+LATEST = 9
 
 
 @pytest.fixture
@@ -292,11 +292,12 @@ async def test_every_store_call_is_one_trip(store: SqliteStore) -> None:
         assert store.trips == before + 1, call
 
 
-async def test_a_cached_text_makes_no_more_trips_than_store_calls(
+async def test_a_cached_text_makes_two_trips(
     make_settings: SettingsFactory,
 ) -> None:
-    """The conversation's store calls on the cached path (claim + tag, limit + session,
-    lockout + lookup limit, the order, the cache, the session, the finish): one trip each."""
+    """The conversation's store work on the cached path is two calls, one trip each:
+    `open_turn` (claim, limits, session, lockout, the order, its cache) and `close_turn`
+    (session, finish)."""
     settings = make_settings()
     orders = (Order("2001", OWNER, shipments=(Shipment("demo", "DEMO1001"),)),)
     async with open_services(settings, seed_orders=orders, check_signatures=False) as bot:
@@ -313,9 +314,10 @@ async def test_a_cached_text_makes_no_more_trips_than_store_calls(
 
         await text("SM" + "1" * 32)  # the first text fills the cache
         await asyncio.sleep(0.05)  # a warmer may still be saving
-        before = bot.store.trips
+        trips, inline = bot.store.trips, bot.store.inline_runs
         await text("SM" + "2" * 32)
-        assert bot.store.trips - before <= 7
+        # Both run inline (no thread trip) while nobody else holds the write lock.
+        assert (bot.store.trips - trips, bot.store.inline_runs - inline) == (0, 2)
 
 
 async def test_a_busy_database_is_waited_for_off_the_event_loop(
@@ -337,6 +339,27 @@ async def test_a_busy_database_is_waited_for_off_the_event_loop(
     finally:
         other.close()
     assert query(db_path, "SELECT hits FROM rate_windows") == [(1,)]
+
+
+async def test_the_message_path_goes_to_the_worker_while_the_database_is_busy(
+    store: SqliteStore, db_path: Path
+) -> None:
+    """The inline call finds the write lock taken, writes nothing, retries a few times for
+    ~4 ms, then the worker waits for the lock (off the loop) and does the work once."""
+    start = TurnStart("SM1", OWNER, "sms", OWNER, "1001", NOW, NOW + timedelta(seconds=6), limit=5)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        task = asyncio.create_task(store.open_turn(start, NOW))
+        await asyncio.sleep(0.05)  # past the short inline retries
+        assert not task.done()
+        other.execute("COMMIT")
+        assert (await task).claim is Claim.NEW
+    finally:
+        other.close()
+    assert store.inline_busy == 1
+    assert query(db_path, "SELECT hits FROM rate_windows") == [(1,)]
+    assert (await store.open_turn(start, NOW)).claim is Claim.IN_PROGRESS
 
 
 async def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:

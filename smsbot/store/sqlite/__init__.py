@@ -15,12 +15,14 @@ from smsbot.store.sqlite.links import LinkStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
 from smsbot.store.sqlite.sequencing import SequencingStore
+from smsbot.store.sqlite.turns import TurnStore
 from smsbot.store.sqlite.watch import WatchStore
 
 __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
+    TurnStore,
     KpiStore,
     EscalationStore,
     LinkStore,

@@ -28,7 +28,7 @@ class ConversationStore(SqliteBase):
 
     async def session(self, channel: str, key: str, now: datetime) -> Session:
         """The sender's session; its context reads as empty once it has expired."""
-        return await self._run(lambda connection: _read_session(connection, channel, key, now))
+        return await self._run(lambda connection: read_session(connection, channel, key, now))
 
     async def begin_turn(
         self, channel: str, key: str, now: datetime, *, limit: int, window_s: float
@@ -36,8 +36,8 @@ class ConversationStore(SqliteBase):
         """`hit_limit(key, "messages", ...)` and `session(channel, key, now)` in one trip."""
 
         def work(connection: sqlite3.Connection) -> tuple[Verdict, Session]:
-            verdict = _hit(connection, key, "messages", now, limit=limit, window_s=window_s)
-            return verdict, _read_session(connection, channel, key, now)
+            verdict = hit_window(connection, key, "messages", now, limit=limit, window_s=window_s)
+            return verdict, read_session(connection, channel, key, now)
 
         return await self._run(work, write=True)
 
@@ -87,7 +87,7 @@ class ConversationStore(SqliteBase):
 
     async def locked_until(self, key: str, now: datetime) -> datetime | None:
         """The end of the sender's lockout, or None when they are not locked out."""
-        return await self._run(lambda connection: _locked_until(connection, key, now))
+        return await self._run(lambda connection: read_lockout(connection, key, now))
 
     async def record_wrong_answer(
         self, key: str, now: datetime, *, max_attempts: int, lockout_s: float
@@ -156,7 +156,7 @@ class ConversationStore(SqliteBase):
         """
 
         def work(connection: sqlite3.Connection) -> Verdict:
-            return _hit(connection, key, kind, now, limit=limit, window_s=window_s)
+            return hit_window(connection, key, kind, now, limit=limit, window_s=window_s)
 
         return await self._run(work, write=True)
 
@@ -167,9 +167,9 @@ class ConversationStore(SqliteBase):
         `hit_limit(key, "lookups", ...)`: the lockout check and the count in one trip."""
 
         def work(connection: sqlite3.Connection) -> Verdict | None:
-            if _locked_until(connection, key, now) is not None:
+            if read_lockout(connection, key, now) is not None:
                 return None
-            return _hit(connection, key, "lookups", now, limit=limit, window_s=window_s)
+            return hit_window(connection, key, "lookups", now, limit=limit, window_s=window_s)
 
         return await self._run(work, write=True)
 
@@ -232,7 +232,7 @@ class ConversationStore(SqliteBase):
 # the store's worker thread; several of them make one trip).
 
 
-def _read_session(connection: sqlite3.Connection, channel: str, key: str, now: datetime) -> Session:
+def read_session(connection: sqlite3.Connection, channel: str, key: str, now: datetime) -> Session:
     row = fetch_one(
         connection,
         """SELECT language, menu, pending_order, last_order, expires_at, hint_at
@@ -249,7 +249,7 @@ def _read_session(connection: sqlite3.Connection, channel: str, key: str, now: d
     return Session(language, numbers, pending, last, hint)
 
 
-def _locked_until(connection: sqlite3.Connection, key: str, now: datetime) -> datetime | None:
+def read_lockout(connection: sqlite3.Connection, key: str, now: datetime) -> datetime | None:
     row = fetch_one(
         connection, "SELECT locked_until FROM verify_attempts WHERE sender_key = ?", (key,)
     )
@@ -257,7 +257,7 @@ def _locked_until(connection: sqlite3.Connection, key: str, now: datetime) -> da
     return until if until is not None and until > now else None
 
 
-def _hit(
+def hit_window(
     connection: sqlite3.Connection,
     key: str,
     kind: str,

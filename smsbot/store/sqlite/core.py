@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from smsbot.errors import SnapshotError, StoreValueError
+from smsbot.errors import StoreValueError
 from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.phones import mask
 from smsbot.store.keys import phone_key
@@ -19,8 +19,14 @@ from smsbot.store.records import (
     LoggedMessage,
     StoredReply,
 )
-from smsbot.store.snapshot import result_from_json, result_to_json
-from smsbot.store.sqlite.connection import SqliteBase, change, change_many, fetch_one
+from smsbot.store.snapshot import result_to_json
+from smsbot.store.sqlite.connection import (
+    SqliteBase,
+    change,
+    change_many,
+    fetch_all,
+    fetch_one,
+)
 from smsbot.store.times import parse_utc, time_or_none, utc_or_none, utc_text
 from smsbot.tracking import TrackingResult
 
@@ -105,21 +111,7 @@ class CoreStore(SqliteBase):
         return await self._orders("tracking", tracking_number)
 
     async def _orders(self, by: str, key: str | None) -> list[Order]:
-        rows = await self._fetch(_ORDER_QUERIES[by], (key,))
-        orders: dict[int, tuple[Any, list[Shipment]]] = {}
-        for order_id, *fields, carrier, tracking_number, kind, shipped_at in rows:
-            shipments = orders.setdefault(order_id, (fields, []))[1]
-            if carrier is not None:
-                shipments.append(
-                    Shipment(carrier, tracking_number, Leg(kind), time_or_none(shipped_at))
-                )
-        return [
-            Order(number, phone, email, postal_code, name, locale, tuple(shipments), cancelled)
-            for (number, phone, email, postal_code, name, locale, cancelled_text), shipments in (
-                orders.values()
-            )
-            for cancelled in [time_or_none(cancelled_text)]
-        ]
+        return await self._run(lambda connection: read_orders(connection, by, key))
 
     async def count_orders(self) -> int:
         """How many orders the store holds."""
@@ -137,6 +129,7 @@ class CoreStore(SqliteBase):
         shipment = (result.status.value, eta, event_at, checked, result.number, result.carrier)
 
         def work(connection: sqlite3.Connection) -> None:
+            self._decoded.forget(result.carrier, result.number)
             change(
                 connection,
                 """INSERT INTO tracking_cache (carrier, number, result_json, checked_at)
@@ -157,17 +150,7 @@ class CoreStore(SqliteBase):
 
     async def cached_tracking(self, carrier: str, number: str) -> CachedTracking | None:
         """The cached result for this carrier and number; None when absent or unreadable."""
-        rows = await self._fetch(
-            "SELECT result_json, checked_at FROM tracking_cache WHERE carrier = ? AND number = ?",
-            (carrier, number),
-        )
-        if not rows:
-            return None
-        try:
-            return CachedTracking(result_from_json(rows[0][0]), parse_utc(rows[0][1]))
-        except SnapshotError as exc:
-            log.warning("ignoring the cached tracking of %s %s: %s", carrier, number, exc)
-            return None
+        return await self._run(lambda connection: self._decoded.read(connection, carrier, number))
 
     # Message log
 
@@ -231,6 +214,25 @@ class CoreStore(SqliteBase):
             "SELECT opted_out FROM opt_outs WHERE phone_key = ?", (phone_key(phone),)
         )
         return bool(rows and rows[0][0])
+
+
+def read_orders(connection: sqlite3.Connection, by: str, key: str | None) -> list[Order]:
+    """The orders found by `by` ("number", "phone" or "tracking") = `key`, newest first."""
+    rows = fetch_all(connection, _ORDER_QUERIES[by], (key,))
+    orders: dict[int, tuple[Any, list[Shipment]]] = {}
+    for order_id, *fields, carrier, tracking_number, kind, shipped_at in rows:
+        shipments = orders.setdefault(order_id, (fields, []))[1]
+        if carrier is not None:
+            shipments.append(
+                Shipment(carrier, tracking_number, Leg(kind), time_or_none(shipped_at))
+            )
+    return [
+        Order(number, phone, email, postal_code, name, locale, tuple(shipments), cancelled)
+        for (number, phone, email, postal_code, name, locale, cancelled_text), shipments in (
+            orders.values()
+        )
+        for cancelled in [time_or_none(cancelled_text)]
+    ]
 
 
 def _upsert(

@@ -181,5 +181,9 @@ V8: tuple[str, ...] = (
     "CREATE INDEX messages_intent ON messages (intent, received_at)",
 )
 
+#: Migration 9: a claimed message's lease (issue 21): past it, a retry of the same MessageSid
+#: takes the unfinished message over. NULL (claimed before this migration) counts as ended.
+V9: tuple[str, ...] = ("ALTER TABLE messages ADD COLUMN lease_until TEXT",)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from queue import SimpleQueue
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+log = logging.getLogger("smsbot.store")
 
 #: A store method's statements as one plain function over the connection.
 Work = Callable[[sqlite3.Connection], T]
@@ -64,6 +67,12 @@ class Worker:
         result: T = await self._submit(work)
         return result
 
+    def post(self, work: Work[Any]) -> None:
+        """Queue `work` without waiting for it; its result is dropped, an error logged."""
+        if self._stopping:
+            return
+        self._submit(work).add_done_callback(_log_failure)
+
     async def stop(self) -> None:
         """Close the connection once what is queued has run, and end the thread."""
         if self._stopping:
@@ -94,6 +103,11 @@ class Worker:
                 if work is _close:
                     self._connection = None
                 _call(loop, _succeed, future, result)
+
+
+def _log_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("background store work failed: %s", future.exception())
 
 
 def _close(connection: sqlite3.Connection) -> None:
