@@ -334,7 +334,8 @@ async def test_exception_says_reason_and_new_eta(rig: Rig) -> None:
     await later(rig, 4)
     assert rig.keys() == ["watch:1:shipped", "watch:1:exception"]
     assert rig.outbox.bodies()[1] == (
-        "Order 1001: Delayed by severe weather near Denver, CO. New ETA Sun Nov 30. Sorry!"
+        "Order 1001: Delayed by severe weather near Denver, CO. New ETA Sun Nov 30. "
+        "Contact UPS or reply HELP."
     )
 
 

@@ -152,7 +152,6 @@ ENGLISH = Language(
         "stall_reason": " ({reason})",
         "credit": " Use {code} for {offer}.",
         "credit_plain": " Use code {code} on your next order.",
-        "sorry": "Sorry!",
         "carrier_says": "{carrier} says: {text}.",
         "contact": "Contact {carrier} or reply HELP.",
         # compact phrases for "Also"

@@ -150,7 +150,6 @@ SPANISH = Language(
         "stall_reason": " ({reason})",
         "credit": " Usa {code} para {offer}.",
         "credit_plain": " Usa {code} en tu siguiente pedido.",
-        "sorry": "Lo sentimos.",
         "carrier_says": "{carrier} dice: {text}.",
         "contact": "Contacta a {carrier} o responde AYUDA.",
         "c_shipped": "enviado{eta}",

@@ -191,7 +191,7 @@ def _exception(r: TrackingResult, order: str, carrier: str, near: str, w: Wordin
         return tell(w, "attempted", order=order, carrier=carrier, action=action)
     if reason is not None:
         eta = tell(w, "new_eta", when=arrival_day(r.eta, w)) if r.eta else ""
-        action = _step(r, carrier, w) or tell(w, "sorry")
+        action = _step(r, carrier, w) or tell(w, "contact", carrier=carrier)
         return tell(w, "delayed", order=order, reason=reason, near=near, eta=eta, action=action)
     said = clean(r.status_text)
     action = tell(w, "carrier_says", carrier=carrier, text=said) if said else ""
