@@ -239,3 +239,34 @@ async def test_returns_are_listed_and_open(make_settings: SettingsFactory) -> No
         await chat.says("2009")
         reply = await chat.says("where is my order")
     assert reply.startswith("Order 2009, 2 packages: ")
+
+
+# -- a tracking number several carriers may own (FedEx Ground Economy or USPS)
+
+ECONOMY = "9261290983420002645435"  # detection: FedEx first, then USPS
+
+
+def both_carriers(make_settings: SettingsFactory, *, usps_knows: str) -> Settings:
+    return make_settings(
+        carriers={
+            "fedex": {"module": "tests.adapters.knows", "known": ""},
+            "usps": {"module": "tests.adapters.knows", "known": usps_knows},
+        }
+    )
+
+
+async def test_an_ambiguous_number_is_answered_by_the_carrier_that_knows_it(
+    make_settings: SettingsFactory,
+) -> None:
+    async with chatting(both_carriers(make_settings, usps_knows=ECONOMY), ()) as chat:
+        reply = await chat.says(ECONOMY, sender=STRANGER)
+    assert "USPS" in reply and "In transit" in reply, reply
+    assert "Which carrier" not in reply
+
+
+async def test_an_ambiguous_number_nobody_knows_asks_which_carrier(
+    make_settings: SettingsFactory,
+) -> None:
+    async with chatting(both_carriers(make_settings, usps_knows=""), ()) as chat:
+        reply = await chat.says(ECONOMY, sender=STRANGER)
+    assert reply.startswith(f"Which carrier is {ECONOMY}"), reply

@@ -166,6 +166,13 @@ class Enquiries:
         carriers = list(readings)
         enabled = [name for name in carriers if self._registry.serves(name)]
         if len(enabled) > 1:
+            # Several carriers may own it: ask them all at once and answer from the likeliest
+            # (detection's order) that knows the number; when none does, ask the sender.
+            packages = await self._lookup.track([Shipment(c, readings[c]) for c in enabled])
+            known = [p for p in packages if p.result is not None and not p.result.problem]
+            if known:
+                text = replies.tracking_status(number, known[0], wording)
+                return turn.reply(text, "tracking_number")
             names = [self._registry.display_name(name) for name in enabled]
             return turn.reply(replies.ask_carrier(number, names, wording), "tracking_number")
         if not enabled:
