@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from smsbot.orders.model import Leg, Shipment
 from smsbot.orders.number import OrderNumbers, normalize_order_number
@@ -54,6 +55,25 @@ CARRIER_NAMES: Mapping[str, str] = {
     "ontrac": "ontrac",
     "lasership": "lasership",
     "demo": "demo",  # the demo carrier (docs, tests)
+}
+
+#: Hosts of carriers' tracking pages -> carrier names: a shipment whose carrier name is
+#: missing, "Other" or unknown but whose tracking URL is on one of these hosts (or a
+#: subdomain) is that carrier's. Tried after the names, before detection.
+CARRIER_HOSTS: Mapping[str, str] = {
+    "ups.com": "ups",
+    "fedex.com": "fedex",
+    "usps.com": "usps",
+    "dhl.com": "dhl",
+    "dhl.de": "dhl",
+    "canadapost.ca": "canada_post",
+    "canadapost-postescanada.ca": "canada_post",
+    "royalmail.com": "royal_mail",
+    "auspost.com.au": "australia_post",
+    "nzpost.co.nz": "new_zealand_post",
+    "purolator.com": "purolator",
+    "postnl.nl": "postnl",
+    "ontrac.com": "ontrac",
 }
 
 _TRACKING = re.compile(r"[A-Za-z0-9 -]+")
@@ -102,8 +122,9 @@ class Sourcing:
                 return country.upper()
         return self.default_region
 
-    def carrier(self, name: object, tracking: str, field: str) -> str:
-        """The carrier of a shipment from the platform's carrier name, or by detection."""
+    def carrier(self, name: object, tracking: str, field: str, *, url: object = None) -> str:
+        """The carrier of a shipment from the platform's carrier name, else the host of its
+        tracking `url` (`CARRIER_HOSTS`), else by detection from the number."""
         if isinstance(name, str) and name.strip():
             key = name.strip().casefold()
             mapped = self.carrier_names.get(key) or CARRIER_NAMES.get(key)
@@ -111,6 +132,9 @@ class Sourcing:
                 return mapped
             if self.adapter_names and _ADAPTER.fullmatch(name.strip()):
                 return name.strip()
+        hosted = carrier_of_url(url)
+        if hosted:
+            return hosted
         found = list(dict.fromkeys(self.detect(tracking)))
         if len(found) == 1:
             return found[0]
@@ -126,15 +150,37 @@ class Sourcing:
         *,
         kind: Leg = Leg.OUTBOUND,
         shipped_at: datetime | None = None,
+        url: object = None,
     ) -> Shipment:
-        """One shipment, its tracking number compacted and vetted like an order file's."""
+        """One shipment, its tracking number compacted and vetted like an order file's;
+        `url` (the platform's tracking link) names the carrier when the name does not."""
         if not isinstance(raw, str) or not raw.strip():
             raise SourceError(field, "tracking number is blank")
         tracking = re.sub(r"[ -]", "", raw.strip()).upper()
         if not _TRACKING.fullmatch(raw.strip()) or not 6 <= len(tracking) <= 40:
             raise SourceError(field, f"tracking number {raw!r} must be 6-40 letters and digits")
-        carrier = self.carrier(carrier_name, tracking, field)
+        carrier = self.carrier(carrier_name, tracking, field, url=url)
         return Shipment(carrier, tracking, kind, shipped_at)
+
+
+def carrier_of_url(url: object) -> str | None:
+    """The carrier whose tracking pages `url` (http or https) is on, if one of
+    `CARRIER_HOSTS`; None for anything else (a shop's own page, an aggregator, garbage)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        found = CARRIER_HOSTS.get(".".join(labels[start:]))
+        if found:
+            return found
+    return None
 
 
 def phone_in(raw: object, region: str) -> tuple[str | None, str | None]:

@@ -11,13 +11,41 @@ query SmsbotOrders($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      legacyResourceId name updatedAt createdAt cancelledAt email customerLocale
+      id legacyResourceId name updatedAt createdAt cancelledAt email customerLocale returnStatus
       shippingAddress { firstName zip phone countryCodeV2 }
       billingAddress { firstName zip phone countryCodeV2 }
       customer { firstName phone defaultAddress { firstName zip phone countryCodeV2 } }
       fulfillments(first: 10) {
         legacyResourceId name status createdAt updatedAt
         trackingInfo(first: 10) { company number url }
+      }
+    }
+  }
+}
+"""
+
+#: The returns of one order with their return labels' tracking, asked only for orders whose
+#: `returnStatus` is not NO_RETURN: nested in the orders query it would multiply a page's
+#: cost past Shopify's 1000-point limit for the few orders that have returns.
+RETURNS_QUERY = """
+query SmsbotReturns($id: ID!) {
+  order(id: $id) {
+    returns(first: 5) {
+      nodes {
+        id name status
+        reverseFulfillmentOrders(first: 3) {
+          nodes {
+            reverseDeliveries(first: 3) {
+              nodes {
+                deliverable {
+                  ... on ReverseDeliveryShippingDeliverable {
+                    tracking { carrierName number url }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
   }
@@ -47,23 +75,55 @@ def _address(node: object) -> dict[str, Any]:
     }
 
 
+def _nodes(connection: object) -> list[Mapping[str, Any]]:
+    """The nodes of a GraphQL connection (`{nodes: [...]}`), skipping anything else."""
+    found = connection.get("nodes") if isinstance(connection, Mapping) else None
+    return [n for n in found or [] if isinstance(n, Mapping)]
+
+
 def _fulfillment(node: Mapping[str, Any]) -> dict[str, Any]:
     tracking = [t for t in node.get("trackingInfo") or [] if isinstance(t, Mapping)]
-    companies = [t.get("company") for t in tracking if t.get("company")]
     return {
         "id": node.get("legacyResourceId"),
         "name": node.get("name"),
         "status": str(node.get("status") or "").lower(),
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
-        # One company per fulfillment, as in the webhook; numbers of others are detected.
-        "tracking_company": companies[0] if companies else None,
-        "tracking_numbers": [t.get("number") for t in tracking if t.get("number")],
+        # Each number keeps its own company (one fulfillment may mix carriers).
+        "tracking_info": [
+            {"company": t.get("company"), "number": t.get("number"), "url": t.get("url")}
+            for t in tracking
+            if t.get("number")
+        ],
+    }
+
+
+def _return(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A return with the tracking of every reverse delivery that has a shipping label."""
+    tracking = []
+    for reverse in _nodes(node.get("reverseFulfillmentOrders")):
+        for delivery in _nodes(reverse.get("reverseDeliveries")):
+            deliverable = delivery.get("deliverable")
+            found = deliverable.get("tracking") if isinstance(deliverable, Mapping) else None
+            if isinstance(found, Mapping) and found.get("number"):
+                tracking.append(
+                    {
+                        "company": found.get("carrierName"),
+                        "number": found.get("number"),
+                        "url": found.get("url"),
+                    }
+                )
+    return {
+        "id": node.get("id"),
+        "name": node.get("name"),
+        "status": str(node.get("status") or "").lower(),
+        "tracking_info": tracking,
     }
 
 
 def order_payload(node: Mapping[str, Any]) -> dict[str, Any]:
-    """A GraphQL order node as the webhook payload `parse_order` reads."""
+    """A GraphQL order node as the webhook payload `parse_order` reads; its `returns`
+    (the `RETURNS_QUERY` connection, when the sync added it) as `returns`."""
     found = node.get("customer")
     customer: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     return {
@@ -84,4 +144,5 @@ def order_payload(node: Mapping[str, Any]) -> dict[str, Any]:
         "fulfillments": [
             _fulfillment(f) for f in node.get("fulfillments") or [] if isinstance(f, Mapping)
         ],
+        "returns": [_return(r) for r in _nodes(node.get("returns"))],
     }

@@ -36,7 +36,7 @@ async def apply_fulfillment(store: Store, fulfillment: Fulfillment, now: datetim
     """Apply one fulfillment if it is current; whether it was."""
     live = () if fulfillment.dead else fulfillment.shipments
     current, before = await store.claim_version(
-        f"shopify:fulfillment:{fulfillment.id}", fulfillment.updated_at, tracking=live
+        fulfillment.resource, fulfillment.updated_at, tracking=live
     )
     if not current:
         return False

@@ -27,7 +27,7 @@ from smsbot.config.settings import ShopifySettings
 from smsbot.errors import SmsbotError
 from smsbot.orders.shopify import parse_order
 from smsbot.orders.sources import SourceError, Sourcing
-from smsbot.shops.graphql_shapes import ORDERS_QUERY, order_payload
+from smsbot.shops.graphql_shapes import ORDERS_QUERY, RETURNS_QUERY, order_payload
 from smsbot.shops.shopify import apply_order
 from smsbot.store import Store
 
@@ -116,11 +116,12 @@ class ShopifySync:
         report = SyncReport()
         while True:
             data = await self._query(
-                {"first": self._page, "after": cursor, "query": search}, report
+                ORDERS_QUERY, {"first": self._page, "after": cursor, "query": search}, report
             )
             orders = data["orders"]
             for node in orders["nodes"]:
                 report.orders += 1
+                node = await self._with_returns(node, report)
                 try:
                     parsed = parse_order(order_payload(node), self._sourcing)
                 except SourceError as exc:
@@ -140,10 +141,20 @@ class ShopifySync:
             cursor = info["endCursor"]
             self._save(search, cursor)
 
-    async def _query(self, variables: Mapping[str, Any], report: SyncReport) -> dict[str, Any]:
+    async def _with_returns(self, node: Mapping[str, Any], report: SyncReport) -> Mapping[str, Any]:
+        """The order node with its returns' tracking when Shopify says it has returns."""
+        if node.get("returnStatus") in (None, "NO_RETURN") or not node.get("id"):
+            return node
+        data = await self._query(RETURNS_QUERY, {"id": node["id"]}, report)
+        order = data.get("order") or {}
+        return {**node, "returns": order.get("returns")}
+
+    async def _query(
+        self, query: str, variables: Mapping[str, Any], report: SyncReport
+    ) -> dict[str, Any]:
         """One GraphQL call within the bucket; its `data`."""
         headers = {"X-Shopify-Access-Token": self._token.reveal()}
-        body = {"query": ORDERS_QUERY, "variables": dict(variables)}
+        body = {"query": query, "variables": dict(variables)}
         for _attempt in range(RETRIES):
             wait = self.bucket.wait_for(self.bucket.requested, time.monotonic())
             if wait:

@@ -36,6 +36,7 @@ def order_node(index: int) -> dict[str, Any]:
     stamp = updated.isoformat().replace("+00:00", "Z")
     address = {"firstName": "Ana", "zip": "20500", "phone": "+12025550142", "countryCodeV2": "US"}
     return {
+        "id": f"gid://shopify/Order/{6_000_000 + index}",
         "legacyResourceId": str(6_000_000 + index),
         "name": f"#{5000 + index}",
         "updatedAt": stamp,
@@ -43,6 +44,7 @@ def order_node(index: int) -> dict[str, Any]:
         "cancelledAt": None,
         "email": f"buyer{index}@example.com",
         "customerLocale": "en",
+        "returnStatus": "NO_RETURN",
         "shippingAddress": address,
         "billingAddress": address,
         "customer": {"firstName": "Ana", "phone": None, "defaultAddress": address},
@@ -74,6 +76,7 @@ class FakeShopify:
     at: float = field(default_factory=time.monotonic)
     throttled: int = 0
     over_cost: int = 0
+    return_queries: int = 0
     lowest: float = 1000.0
     queries: int = 0
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +110,8 @@ class FakeShopify:
             self._restore()
             if "webhookSubscriptionCreate" in body.get("query", ""):
                 return 200, self._subscribe(variables)
+            if "SmsbotReturns" in body.get("query", ""):
+                return 200, self._returns(variables)
             first = int(variables.get("first", 10))
             requested = 2 + first * self.node_cost
             if requested > self.max_query_cost:
@@ -121,7 +126,11 @@ class FakeShopify:
                 error = {"message": "Throttled", "extensions": {"code": "THROTTLED"}}
                 return 200, {"errors": [error], "extensions": {"cost": self.cost(requested, 0)}}
             start = int(base64.b64decode(variables["after"])) if variables.get("after") else 0
-            nodes = self.orders[start : start + first]
+            # `returns` is not in the orders query: it is served by the returns query only.
+            nodes = [
+                {k: v for k, v in n.items() if k != "returns"}
+                for n in self.orders[start : start + first]
+            ]
             actual = 2 + len(nodes) * (self.node_cost - 1)
             self.available -= actual
             self.lowest = min(self.lowest, self.available)
@@ -136,6 +145,21 @@ class FakeShopify:
                 }
             }
             return 200, {"data": data, "extensions": {"cost": self.cost(requested, actual)}}
+
+    def _returns(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """`order(id:) { returns }`: 5 returns x 3 reverse fulfillment orders x 3 deliveries
+        are asked for (152 points); an unknown id is `order: null`, as Shopify answers."""
+        self.return_queries += 1
+        requested, actual = 152.0, 12.0
+        if self.available < requested:
+            self.throttled += 1
+            error = {"message": "Throttled", "extensions": {"code": "THROTTLED"}}
+            return {"errors": [error], "extensions": {"cost": self.cost(requested, 0)}}
+        self.available -= actual
+        self.lowest = min(self.lowest, self.available)
+        found = next((n for n in self.orders if n.get("id") == variables.get("id")), None)
+        order = None if found is None else {"returns": found.get("returns", {"nodes": []})}
+        return {"data": {"order": order}, "extensions": {"cost": self.cost(requested, actual)}}
 
     def _subscribe(self, variables: dict[str, Any]) -> dict[str, Any]:
         self.subscriptions.append(dict(variables))

@@ -7,11 +7,13 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from smsbot.config import Settings
+from smsbot.orders.model import Leg
 from smsbot.shops.inbox import sourcing
 from smsbot.shops.shopify_setup import register_webhooks
 from smsbot.shops.shopify_sync import ShopifySync, SyncError
@@ -139,3 +141,78 @@ async def test_register_webhooks_subscribes_every_topic(
         "https://bot.example.com/webhooks/shopify"
     }
     assert len(made) == 5
+
+
+def _return_node(index: int) -> dict[str, Any]:
+    """Order #(5000 + index) with one fulfillment mixing two carriers and two returns: one
+    with a USPS return label (open), one declined (its label never travels)."""
+    node = order_node(index)
+    node["returnStatus"] = "IN_PROGRESS"
+    node["fulfillments"][0]["trackingInfo"] = [
+        {"company": "UPS", "number": "1Z999AA10123456784", "url": "https://www.ups.com/track"},
+        {"company": "FedEx", "number": "123456789012", "url": None},
+    ]
+
+    def label(number: str) -> dict[str, object]:
+        tracking = {
+            "carrierName": "USPS",
+            "number": number,
+            "url": f"https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+        }
+        return {
+            "nodes": [
+                {
+                    "reverseDeliveries": {
+                        "nodes": [
+                            {
+                                "deliverable": {
+                                    "__typename": "ReverseDeliveryShippingDeliverable",
+                                    "tracking": tracking,
+                                    "label": {"publicFileUrl": "https://cdn.shopify.com/label.pdf"},
+                                }
+                            }
+                        ]
+                    }
+                }
+            ]
+        }
+
+    node["returns"] = {
+        "nodes": [
+            {
+                "id": "gid://shopify/Return/9001",
+                "name": f"#{5000 + index}-R1",
+                "status": "OPEN",
+                "reverseFulfillmentOrders": label("9434650899560123456789"),
+            },
+            {
+                "id": "gid://shopify/Return/9002",
+                "name": f"#{5000 + index}-R2",
+                "status": "DECLINED",
+                "reverseFulfillmentOrders": label("9434650899560999999999"),
+            },
+        ]
+    }
+    return node
+
+
+async def test_returns_become_return_legs_and_each_number_keeps_its_company(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """Several companies in one fulfillment's trackingInfo: each number is its own
+    company's. An order with returns has them fetched apart (cost), and an open return's
+    label becomes a return leg; a declined return's does not."""
+    fake = FakeShopify(orders=[order_node(0), _return_node(1)], restore_rate=10_000.0)
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url)
+        applied, _, _ = await sync(settings, tmp_path / "sync.json")
+        async with await open_store(settings.store.url) as store:
+            order = await store.get_order("5001")
+    assert applied == 2 and fake.return_queries == 1  # only the order with returns
+    assert order is not None
+    legs = {(s.carrier, s.tracking_number, s.kind) for s in order.shipments}
+    assert legs == {
+        ("ups", "1Z999AA10123456784", Leg.OUTBOUND),
+        ("fedex", "123456789012", Leg.OUTBOUND),
+        ("usps", "9434650899560123456789", Leg.RETURN),
+    }

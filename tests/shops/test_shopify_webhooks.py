@@ -183,3 +183,42 @@ def test_an_oversized_body_is_refused(shop: TestClient) -> None:
 
 def test_shopify_webhooks_off_without_a_secret(client: TestClient) -> None:
     assert post_shopify(client, "orders/create", {"id": 1}).status_code == 404
+
+
+def test_a_tracking_url_names_the_carrier_when_the_company_does_not(
+    shop: TestClient, shop_settings: Settings
+) -> None:
+    """ "Other" with a number no carrier's format claims: the tracking URL's host (USPS's
+    tracking page) names the carrier, per number; without a known host it stays flagged."""
+    payload = fixture("shopify/fulfillment.json")
+    payload.update(
+        tracking_company="Other",
+        tracking_numbers=["RX4021A7", "RX4021B9"],
+        tracking_url="https://tools.usps.com/go/TrackConfirmAction?tLabels=RX4021A7",
+        tracking_urls=[
+            "https://tools.usps.com/go/TrackConfirmAction?tLabels=RX4021A7",
+            "https://acme-outfitters.example/track/RX4021B9",  # the shop's own page: no hint
+        ],
+    )
+    assert post_shopify(shop, "fulfillments/create", payload).status_code == 200
+    order = stored(shop_settings, "4021")
+    assert order is not None
+    assert [(s.carrier, s.tracking_number) for s in order.shipments] == [("usps", "RX4021A7")]
+    [flagged] = inbox(shop_settings)
+    assert flagged.note is not None and "RX4021B9" in flagged.note
+
+
+def test_shopifys_shipment_status_never_overrides_the_carrier(
+    shop: TestClient, shop_settings: Settings
+) -> None:
+    """Shopify's `shipment_status` ("delivered", "failure") is the shop's hint, not
+    tracking: the reply still tells what the carrier says, and the shipment is kept."""
+    post_shopify(shop, "fulfillments/create", fixture("shopify/fulfillment.json"))
+    for status, at in (("delivered", "12:00"), ("failure", "13:00")):
+        hint = fixture("shopify/fulfillment.json")
+        hint.update(shipment_status=status, updated_at=f"2024-11-21T{at}:00-05:00")
+        post_shopify(shop, "fulfillments/update", hint)
+        order = stored(shop_settings, "4021")
+        assert order is not None and [s.tracking_number for s in order.shipments] == ["DEMO1001"]
+        reply = reply_text(post_sms(shop, sms_form("4021", sender=PHONE)))
+        assert reply is not None and "In transit" in reply and "elivered" not in reply, reply
