@@ -13,7 +13,9 @@ and the daily cap are judged in the recipient's time zone (`smsbot.watch.quiet`)
 
 Kill-safety, and the one ambiguous case. A sender claims a message by moving it to
 "sending" with a lease, in one conditional UPDATE (so two processes never both send it),
-then POSTs it, then records the SID. A process killed before the POST, or during it, or
+then POSTs it, then records the SID. Messages go in batches (`smsbot.watch.outbox_send`):
+one transaction claims a batch, its POSTs run a few at a time, one records the outcomes.
+A process killed before the POST, or during it, or
 before recording the SID, leaves the message in "sending"; once its lease has run out, the
 next `send_due` *reconciles* it instead of resending it blindly, because Twilio has no
 idempotency key: it reads the account's Messages list for that recipient and looks for the
