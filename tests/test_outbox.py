@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -639,3 +639,39 @@ async def test_a_notice_already_sent_is_not_touched_by_a_newer_one(
         assert (await row(outbox, "watch:1:shipped")).state == "sent"
         assert await outbox.send_due() == 1
     assert [form["Body"] for form in fake.posts()] == ["Shipped", "Out"]
+
+
+class CountingStore:
+    """A store that counts the calls made through it (each is at least one trip)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        if callable(attribute):
+            self.calls.append(name)
+        return attribute
+
+
+async def test_a_round_claims_and_records_a_whole_batch_in_two_store_calls(
+    make_settings_for: Callable[..., Settings], clock: Clock, fake: FakeTwilio
+) -> None:
+    phones = [f"+1212555{n:04d}" for n in range(30)]
+    async with await open_store(make_settings_for().store.path) as store:
+        counting = CountingStore(store)
+        async with httpx.AsyncClient() as http:
+            outbox = Outbox(make_settings_for(), cast(Store, counting), http, clock)
+            for n, phone in enumerate(phones):
+                assert await outbox.enqueue(to=phone, channel="sms", body="Hi", key=f"k{n}")
+            counting.calls.clear()
+            assert await outbox.send_due() == 30
+            assert counting.calls == [
+                "stale_outbox", "due_outbox", "claim_outbox_batch", "finish_outbox_batch",
+            ]  # fmt: skip
+            assert await outbox.send_due() == 0  # nothing is sent twice
+        messages = [await store.outbox_message(f"k{n}") for n in range(30)]
+    assert sorted(post["To"] for post in fake.posts()) == phones
+    assert all(m is not None and m.state == "sent" and m.attempts == 1 for m in messages)
+    assert len({m.sid for m in messages if m is not None}) == 30

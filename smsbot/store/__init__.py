@@ -29,6 +29,13 @@ from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState, InboxStor
 from smsbot.store.keys import phone_key, sender_key
 from smsbot.store.kpis import CarrierKpi, Kpis, KpiStore, NoticeKpi, OpsSnapshot
 from smsbot.store.links import LinkStore, TrackingLink
+from smsbot.store.outbox_batch import (
+    ClaimedBatch,
+    OutboxBatchStore,
+    OutboxClaim,
+    OutboxHold,
+    OutboxOutcome,
+)
 from smsbot.store.records import (
     COUNTED,
     DONE_STATES,
@@ -79,6 +86,7 @@ __all__ = [
     "CarrierKpi",
     "CheckOutcome",
     "Claim",
+    "ClaimedBatch",
     "ConsoleStore",
     "ConversationStore",
     "EscalationStore",
@@ -97,7 +105,11 @@ __all__ = [
     "OpsSnapshot",
     "OptOutStore",
     "OrderStore",
+    "OutboxBatchStore",
+    "OutboxClaim",
+    "OutboxHold",
     "OutboxMessage",
+    "OutboxOutcome",
     "OutboxState",
     "OutboxStore",
     "SenderMessage",

@@ -25,6 +25,7 @@ from smsbot.orders.model import Order
 from smsbot.store.console import ConsoleStore
 from smsbot.store.inbox import InboxStore
 from smsbot.store.links import LinkStore
+from smsbot.store.outbox_batch import OutboxBatchStore
 from smsbot.store.records import (
     AlertState,
     CachedTracking,
@@ -346,6 +347,7 @@ class Store(
     LinkStore,
     ConsoleStore,
     TurnStore,
+    OutboxBatchStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

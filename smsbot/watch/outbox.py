@@ -13,7 +13,9 @@ and the daily cap are judged in the recipient's time zone (`smsbot.watch.quiet`)
 
 Kill-safety, and the one ambiguous case. A sender claims a message by moving it to
 "sending" with a lease, in one conditional UPDATE (so two processes never both send it),
-then POSTs it, then records the SID. A process killed before the POST, or during it, or
+then POSTs it, then records the SID. Messages go in batches (`smsbot.watch.outbox_send`):
+one transaction claims a batch, its POSTs run a few at a time, one records the outcomes.
+A process killed before the POST, or during it, or
 before recording the SID, leaves the message in "sending"; once its lease has run out, the
 next `send_due` *reconciles* it instead of resending it blindly, because Twilio has no
 idempotency key: it reads the account's Messages list for that recipient and looks for the
@@ -37,48 +39,28 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from smsbot.channels.twilio_rest import (
-    OPTED_OUT,
-    TwilioError,
-    TwilioRejected,
-    TwilioRest,
-    TwilioRetryable,
-    TwilioUncertain,
-)
+from smsbot.channels.twilio_rest import TwilioError, TwilioRest
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.phones import mask, strip_channel
 from smsbot.store import MAX_BODY, WAITING, OutboxMessage, OutboxState, Store, StoreError
 from smsbot.watch.callbacks import record_status
-from smsbot.watch.quiet import local_day, quiet_until, recipient_zones
+from smsbot.watch.outbox_send import BATCH, BatchSender, backoff
+from smsbot.watch.outbox_send import LEASE as LEASE  # the timings, where callers look
+from smsbot.watch.outbox_send import MAX_ATTEMPTS as MAX_ATTEMPTS
+from smsbot.watch.outbox_send import RECHECK_AFTER as RECHECK_AFTER
 
 log = logging.getLogger("smsbot.watch.outbox")
 
 CHANNELS = ("sms", "whatsapp")
 #: The state a send moves from: only the process holding the claim moves the row on.
 SENDING = (OutboxState.SENDING,)
-#: How long a claimed message may stay "sending" before it is reconciled (covers the POST).
-LEASE = timedelta(minutes=2)
-#: After an answer-less POST, when to look in Twilio's list for the message.
-RECHECK_AFTER = timedelta(minutes=2)
-#: Sending attempts (POSTs) before a message that keeps meeting 429/5xx is given up.
-MAX_ATTEMPTS = 8
-#: Backoff before attempt n + 1: about BACKOFF_BASE * 2 ** (n - 1), at most BACKOFF_MAX.
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=1)
 #: How long an ambiguous message is reconciled before it is given up (not resent).
 RECONCILE_GIVE_UP = timedelta(hours=24)
 #: How often `run` looks for due messages.
 POLL_S = 5.0
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}\Z")
-
-
-def backoff(attempt: int, rng: random.Random) -> timedelta:
-    """Delay after the `attempt`-th failure: exponential, capped, with "equal" jitter (half
-    fixed, half random), so many messages failing together do not retry together."""
-    ceiling = min(BACKOFF_BASE * (1 << min(max(attempt - 1, 0), 20)), BACKOFF_MAX)
-    return ceiling / 2 + ceiling / 2 * rng.random()
 
 
 class Outbox:
@@ -98,6 +80,7 @@ class Outbox:
         self._clock = clock
         self._rng = rng or random.Random()
         self.twilio = TwilioRest(settings, http)
+        self._batches = BatchSender(settings, store, self.twilio, clock, self._rng)
         self._warned = False
         # One round at a time in this process (the watcher's loop and `run` share the
         # outbox), so two rounds never reconcile the same stale message together.
@@ -177,10 +160,12 @@ class Outbox:
             return 0
         await self._reconcile(now)
         sent = 0
-        for message in await self._store.due_outbox(now):
-            if await self._send(message, now):
-                sent += 1
-        return sent
+        while True:  # batch after batch, until a batch is short or nothing moves
+            due = await self._store.due_outbox(now, limit=BATCH)
+            done, moved = await self._batches.send(due, now) if due else (0, 0)
+            sent += done
+            if len(due) < BATCH or not moved:
+                return sent
 
     async def run(self, stop: asyncio.Event) -> None:
         """Call `send_due` every POLL_S seconds, and as soon as something is enqueued, until
@@ -204,98 +189,6 @@ class Outbox:
     async def recent(self, limit: int = 50) -> list[OutboxMessage]:
         """The newest messages of the outbox, newest first (for `smsbot outbox`)."""
         return await self._store.recent_outbox(limit)
-
-    async def _send(self, message: OutboxMessage, now: datetime) -> bool:
-        store = self._store
-        if await store.is_opted_out(message.phone):
-            await store.move_outbox(message.id, WAITING, now, state=OutboxState.SUPPRESSED)
-            log.info("not sending %s to %s: opted out", message.key, mask(message.phone))
-            return False
-        quiet = self._settings.watch.quiet_hours
-        zones = recipient_zones(message.phone, self._settings.bot.timezone)
-        until = quiet_until(now, zones, quiet)
-        if until is not None:
-            return await self._defer(message, until, "quiet_hours", now)
-        day = local_day(now, zones.primary)
-        cap = self._settings.watch.max_messages_per_day
-        claimed = await store.claim_outbox(
-            message.id, now=now, lease_until=now + LEASE, day=day, daily_cap=cap
-        )
-        if not claimed:
-            if await store.counted_outbox(message.phone, *day) >= cap:
-                tomorrow = quiet_until(day[1], zones, quiet) or day[1]
-                return await self._defer(message, tomorrow, "daily_cap", now)
-            return False  # another sender took it
-        attempts = message.attempts + 1
-        try:
-            created = await self.twilio.create_message(
-                phone=message.phone, channel=message.channel, body=message.body
-            )
-        except TwilioRejected as exc:
-            if exc.code == OPTED_OUT:
-                await store.set_opted_out(message.phone, message.channel, True, self._clock())
-            log.warning(
-                "Twilio refused %s to %s: error %s", message.key, mask(message.phone), exc.code
-            )
-            await store.move_outbox(
-                message.id,
-                SENDING,
-                self._clock(),
-                state=OutboxState.FAILED,
-                lease_until=None,
-                error_code=exc.code,
-                error_message=exc.text[:500],
-            )
-            return False
-        except TwilioRetryable as exc:
-            return await self._retry(message, attempts, exc)
-        except TwilioUncertain as exc:
-            # Maybe created: leave it "sending" and look it up later rather than resend.
-            log.warning("%s to %s: %s; will check", message.key, mask(message.phone), exc)
-            await store.move_outbox(
-                message.id,
-                SENDING,
-                self._clock(),
-                lease_until=self._clock() + RECHECK_AFTER,
-                error_message=str(exc)[:500],
-            )
-            return False
-        return await self._mark_sent(message, created.sid, created.status, self._clock())
-
-    async def _defer(
-        self, message: OutboxMessage, until: datetime, reason: str, now: datetime
-    ) -> bool:
-        await self._store.move_outbox(
-            message.id,
-            WAITING,
-            now,
-            state=OutboxState.DEFERRED,
-            not_before=until,
-            defer_reason=reason,
-        )
-        log.info("%s to %s deferred until %s (%s)", message.key, mask(message.phone), until, reason)
-        return False
-
-    async def _retry(self, message: OutboxMessage, attempts: int, exc: TwilioRetryable) -> bool:
-        now = self._clock()
-        if attempts >= MAX_ATTEMPTS:
-            log.warning("%s to %s: giving up after %d attempts: %s",
-                        message.key, mask(message.phone), attempts, exc)  # fmt: skip
-            await self._store.move_outbox(
-                message.id, SENDING, now, state=OutboxState.FAILED, lease_until=None,
-                error_message=f"gave up after {attempts} attempts: {exc}"[:500],
-            )  # fmt: skip
-            return False
-        if exc.retry_after is not None:
-            delay = timedelta(seconds=min(exc.retry_after, BACKOFF_MAX.total_seconds()))
-        else:
-            delay = backoff(attempts, self._rng)
-        log.info("%s to %s: %s; retry in %s", message.key, mask(message.phone), exc, delay)
-        await self._store.move_outbox(
-            message.id, SENDING, now, state=OutboxState.QUEUED, not_before=now + delay,
-            lease_until=None, error_message=str(exc)[:500],
-        )  # fmt: skip
-        return False
 
     async def _mark_sent(self, message: OutboxMessage, sid: str, status: str, at: datetime) -> bool:
         moved = await self._store.move_outbox(

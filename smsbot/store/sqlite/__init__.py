@@ -14,6 +14,7 @@ from smsbot.store.sqlite.kpis import KpiStore
 from smsbot.store.sqlite.links import LinkStore
 from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
+from smsbot.store.sqlite.outbox_batch import OutboxBatchSqlite
 from smsbot.store.sqlite.sequencing import SequencingStore
 from smsbot.store.sqlite.turns import TurnStore
 from smsbot.store.sqlite.watch import WatchStore
@@ -22,6 +23,7 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
+    OutboxBatchSqlite,
     TurnStore,
     KpiStore,
     EscalationStore,

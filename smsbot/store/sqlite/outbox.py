@@ -54,6 +54,17 @@ def error_code_or_none(code: object) -> object:
     return code
 
 
+#: Claim one message (?3) at ?1 with a lease until ?2, if it waits, is due, and its
+#: recipient got fewer than ?6 messages in their local day [?4, ?5).
+CLAIM_UPDATE = """UPDATE outbox SET state = 'sending', attempts = attempts + 1,
+        attempt_started_at = ?1, lease_until = ?2, defer_reason = NULL,
+        updated_at = ?1
+    WHERE id = ?3 AND state IN ('queued', 'deferred') AND not_before <= ?1
+    AND (SELECT count(*) FROM outbox AS o WHERE o.phone_key = outbox.phone_key
+         AND o.state IN ('sending', 'sent', 'delivered', 'undelivered')
+         AND o.attempt_started_at >= ?4 AND o.attempt_started_at < ?5) < ?6"""
+
+
 #: A status callback (state, status, rank, error code, at, sid): it moves a sent message
 #: on, never back in rank; an error code once known is kept.
 DELIVERY_UPDATE = """UPDATE outbox SET state = ?1, twilio_status = ?2, status_rank = ?3,
@@ -164,13 +175,7 @@ class OutboxStore(SqliteBase):
         """
         now_text = utc_text(now, "now")
         claimed = await self._change(
-            """UPDATE outbox SET state = 'sending', attempts = attempts + 1,
-                   attempt_started_at = ?1, lease_until = ?2, defer_reason = NULL,
-                   updated_at = ?1
-               WHERE id = ?3 AND state IN ('queued', 'deferred') AND not_before <= ?1
-               AND (SELECT count(*) FROM outbox AS o WHERE o.phone_key = outbox.phone_key
-                    AND o.state IN ('sending', 'sent', 'delivered', 'undelivered')
-                    AND o.attempt_started_at >= ?4 AND o.attempt_started_at < ?5) < ?6""",
+            CLAIM_UPDATE,
             (
                 now_text,
                 utc_text(lease_until, "lease_until"),
@@ -186,26 +191,8 @@ class OutboxStore(SqliteBase):
         self, message_id: int, expect: tuple[OutboxState, ...], at: datetime, **changes: object
     ) -> bool:
         """See `OutboxStore.move_outbox`. Datetimes are stored as UTC text."""
-        unknown = set(changes) - _SETTABLE
-        if unknown or not changes or not expect:
-            raise StoreValueError(f"move_outbox cannot set {sorted(unknown) or 'nothing'}")
-        values: list[object] = []
-        for column, value in changes.items():
-            if column in _TIMES and isinstance(value, datetime):
-                value = utc_text(value, column)
-            elif column == "state":
-                value = _outbox_state(value)
-            elif column == "error_code":
-                value = error_code_or_none(value)
-            values.append(value)
-        expect = tuple(_outbox_state(state) for state in expect)
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        marks = ", ".join("?" for _ in expect)
-        moved = await self._change(
-            f"UPDATE outbox SET {assignments}, updated_at = ? "  # noqa: S608  # whitelisted names
-            f"WHERE id = ? AND state IN ({marks})",
-            (*values, utc_text(at, "at"), message_id, *expect),
-        )
+        sql, params = move_statement(message_id, expect, utc_text(at, "at"), changes)
+        moved = await self._change(sql, params)
         return moved == 1
 
     async def record_delivery(
@@ -336,6 +323,33 @@ class OutboxStore(SqliteBase):
             (max(limit, 0),),
         )
         return [_alert_row(row) for row in rows]
+
+
+def move_statement(
+    message_id: int, expect: tuple[object, ...], at: str, changes: Mapping[str, object]
+) -> tuple[str, tuple[object, ...]]:
+    """The conditional UPDATE of `move_outbox` (`at` as UTC text) and its parameters;
+    StoreValueError for a column it may not set, or for nothing to set or expect."""
+    unknown = set(changes) - _SETTABLE
+    if unknown or not changes or not expect:
+        raise StoreValueError(f"move_outbox cannot set {sorted(unknown) or 'nothing'}")
+    values: list[object] = []
+    for column, value in changes.items():
+        if column in _TIMES and isinstance(value, datetime):
+            value = utc_text(value, column)
+        elif column == "state":
+            value = _outbox_state(value)
+        elif column == "error_code":
+            value = error_code_or_none(value)
+        values.append(value)
+    states = tuple(_outbox_state(state) for state in expect)
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    marks = ", ".join("?" for _ in states)
+    sql = (
+        f"UPDATE outbox SET {assignments}, updated_at = ? "  # noqa: S608  # whitelisted names
+        f"WHERE id = ? AND state IN ({marks})"
+    )
+    return sql, (*values, at, message_id, *states)
 
 
 def _outbox_state(value: object) -> OutboxState:

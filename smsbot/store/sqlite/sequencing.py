@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from smsbot.store.records import OutboxMessage, OutboxState
@@ -22,6 +23,25 @@ def _message(connection: sqlite3.Connection, sid: str) -> OutboxMessage | None:
         (sid,),
     )
     return _outbox_row(rows[0]) if rows else None
+
+
+def apply_early(connection: sqlite3.Connection, sid: str, when: str) -> OutboxMessage | None:
+    """Apply the status callbacks kept for `sid` to its message (inside a write
+    transaction); the message, or None while no message has that SID (they stay kept)."""
+    kept = fetch_all(
+        connection,
+        """SELECT state, twilio_status, rank, error_code FROM early_callbacks
+           WHERE sid = ? ORDER BY rank, id""",
+        (sid,),
+    )
+    # In rank order, so the highest rank is applied last and wins; an error code
+    # (carried by undelivered/failed) survives a later callback without one.
+    for state, status, rank, code in kept:
+        change(connection, DELIVERY_UPDATE, (state, status, rank, code, when, sid))
+    message = _message(connection, sid)
+    if message is not None:
+        change(connection, "DELETE FROM early_callbacks WHERE sid = ?", (sid,))
+    return message
 
 
 class SequencingStore(SqliteBase):
@@ -60,25 +80,7 @@ class SequencingStore(SqliteBase):
         return await self._run(work, write=True)
 
     async def apply_early_deliveries(self, sid: str, at: datetime) -> OutboxMessage | None:
-        when = utc_text(at, "at")
-
-        def work(connection: sqlite3.Connection) -> OutboxMessage | None:
-            kept = fetch_all(
-                connection,
-                """SELECT state, twilio_status, rank, error_code FROM early_callbacks
-                   WHERE sid = ? ORDER BY rank, id""",
-                (sid,),
-            )
-            # In rank order, so the highest rank is applied last and wins; an error code
-            # (carried by undelivered/failed) survives a later callback without one.
-            for state, status, rank, code in kept:
-                change(connection, DELIVERY_UPDATE, (state, status, rank, code, when, sid))
-            message = _message(connection, sid)
-            if message is not None:
-                change(connection, "DELETE FROM early_callbacks WHERE sid = ?", (sid,))
-            return message
-
-        return await self._run(work, write=True)
+        return await self._run(partial(apply_early, sid=sid, when=utc_text(at, "at")), write=True)
 
     async def supersede_outbox(self, keys: Sequence[str], *, by: str, at: datetime) -> int:
         others = [key for key in dict.fromkeys(keys) if key != by]
