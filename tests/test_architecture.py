@@ -193,7 +193,7 @@ ALLOWED: dict[str, set[str]] = {
         "watch",
         "smsbot",
     },
-    "background": {"services", "shops"},
+    "background": {"services", "shops", "handoff"},
     "web": {
         "api",
         "background",
