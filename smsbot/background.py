@@ -64,9 +64,7 @@ async def running(loops: dict[str, Loop], *, grace_s: float = STOP_GRACE_S) -> A
 
 
 @asynccontextmanager
-async def background(
-    bot: Services, *, watch: bool, clock: Clock = utc_now
-) -> AsyncIterator[None]:
+async def background(bot: Services, *, watch: bool, clock: Clock = utc_now) -> AsyncIterator[None]:
     """Run the bot's background work while the block runs; `watch` adds the watcher's polls.
     `clock` dates the hand-offs' attempts (the other loops carry their own)."""
     loops: dict[str, Loop] = {

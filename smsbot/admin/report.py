@@ -61,6 +61,8 @@ def rows(kpis: Kpis) -> list[tuple[str, str]]:
         found.append((f"Shipments: {carrier.carrier}", str(carrier.shipments)))
         found.append((f"Late vs first ETA: {carrier.carrier}", _percent(carrier.late_share)))
         found.append((f"Exception rate: {carrier.carrier}", _percent(carrier.exception_share)))
+    found.append(("Tracking-page views per shipment", _number(kpis.views_per_shipment)))
+    found.append(("Shipments whose page was viewed", _percent(kpis.viewed_share)))
     return found
 
 
@@ -91,6 +93,9 @@ def as_data(kpis: Kpis) -> dict[str, Any]:
              "exception_share": c.exception_share}
             for c in kpis.carriers
         ],
+        "tracking_page": {"shipments": kpis.shipments, "viewed": kpis.viewed_shipments,
+                          "views": kpis.page_views, "views_per_shipment": kpis.views_per_shipment,
+                          "viewed_share": kpis.viewed_share},
         "csat": None,  # the CSAT survey is not built yet
     }  # fmt: skip
 

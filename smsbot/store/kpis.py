@@ -16,7 +16,12 @@ history built by hand):
   person within `FOLLOW_UP`;
 - per carrier, over outbound shipments shipped in the period: *late* = delivered on a later
   (UTC) day than the first ETA the store saw for it; *exception* = an exception notice was
-  raised for it, or it ended in `exception` or `returning`.
+  raised for it, or it ended in `exception` or `returning`;
+- *tracking-page engagement*, over the same outbound shipments shipped in the period: the
+  page views counted for each (`LinkStore.count_views`: one per shipment shown, no visitor
+  data) per shipment, and the share of those shipments viewed at least once. The page keeps
+  counts, not times, so a shipment's views are all its views so far, credited to the period
+  it shipped in.
 """
 
 from __future__ import annotations
@@ -94,6 +99,11 @@ class Kpis:
     carriers: tuple[CarrierKpi, ...] = ()
     #: Texts per (UTC) day in the period, for the dashboard's chart.
     daily_texts: tuple[tuple[str, int], ...] = field(default=())
+    #: Tracking-page engagement: outbound shipments shipped in the period, how many of
+    #: them had their page viewed, and their views in all.
+    shipments: int = 0
+    viewed_shipments: int = 0
+    page_views: int = 0
 
     @property
     def wismo_per_100_orders(self) -> float | None:
@@ -111,6 +121,14 @@ class Kpis:
     @property
     def stall_agent_share(self) -> float | None:
         return share(self.stall_followed_by_agent, self.stall_customers)
+
+    @property
+    def views_per_shipment(self) -> float | None:
+        return share(self.page_views, self.shipments)
+
+    @property
+    def viewed_share(self) -> float | None:
+        return share(self.viewed_shipments, self.shipments)
 
 
 @dataclass(frozen=True)
