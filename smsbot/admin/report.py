@@ -63,6 +63,10 @@ def rows(kpis: Kpis) -> list[tuple[str, str]]:
         found.append((f"Exception rate: {carrier.carrier}", _percent(carrier.exception_share)))
     found.append(("Tracking-page views per shipment", _number(kpis.views_per_shipment)))
     found.append(("Shipments whose page was viewed", _percent(kpis.viewed_share)))
+    found.append(("CSAT surveys sent", str(kpis.csat_sent)))
+    found.append(("CSAT answers", str(kpis.csat_answers)))
+    found.append(("CSAT mean score (1-5)", _number(kpis.csat_mean)))
+    found.append(("CSAT (answers 4 or 5)", _percent(kpis.csat_share)))
     return found
 
 
@@ -96,7 +100,8 @@ def as_data(kpis: Kpis) -> dict[str, Any]:
         "tracking_page": {"shipments": kpis.shipments, "viewed": kpis.viewed_shipments,
                           "views": kpis.page_views, "views_per_shipment": kpis.views_per_shipment,
                           "viewed_share": kpis.viewed_share},
-        "csat": None,  # the CSAT survey is not built yet
+        "csat": {"sent": kpis.csat_sent, "answers": kpis.csat_answers,
+                 "mean_score": kpis.csat_mean, "satisfied_share": kpis.csat_share},
     }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from smsbot.store.api import (
     TrackingCacheStore,
 )
 from smsbot.store.console import ConsoleStore
+from smsbot.store.csat import CsatStore, Survey
 from smsbot.store.escalations import (
     EscalationStore,
     HandoffState,
@@ -81,6 +82,7 @@ __all__ = [
     "Claim",
     "ConsoleStore",
     "ConversationStore",
+    "CsatStore",
     "EscalationStore",
     "HandoffState",
     "ImportCounts",
@@ -111,6 +113,7 @@ __all__ = [
     "StoredEscalation",
     "StoredHandoff",
     "StoredReply",
+    "Survey",
     "TrackingCacheStore",
     "TrackingKey",
     "TrackingLink",

@@ -23,6 +23,7 @@ from typing import Protocol, Self
 
 from smsbot.orders.model import Order
 from smsbot.store.console import ConsoleStore
+from smsbot.store.csat import CsatStore
 from smsbot.store.inbox import InboxStore
 from smsbot.store.links import LinkStore
 from smsbot.store.records import (
@@ -346,6 +347,7 @@ class Store(
     LinkStore,
     ConsoleStore,
     TurnStore,
+    CsatStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -95,9 +95,27 @@ class KpiStore(SqliteBase):
                    WHERE s.kind = 'outbound' AND s.shipped_at >= ? AND s.shipped_at < ?""",
                 period,
             )
+            csat_sent = fetch_one(
+                connection,
+                "SELECT count(*) FROM csat_surveys WHERE sent_at >= ? AND sent_at < ?",
+                period,
+            )[0]
+            answers = fetch_one(
+                connection,
+                """SELECT count(*), coalesce(sum(score), 0), coalesce(sum(score >= 4), 0)
+                   FROM csat_surveys WHERE answered_at >= ? AND answered_at < ?""",
+                period,
+            )
             found = _kpis(start, end, int(shipped), texts, notices, later, carriers)
             return replace(
-                found, shipments=views[0], viewed_shipments=views[1], page_views=views[2]
+                found,
+                shipments=views[0],
+                viewed_shipments=views[1],
+                page_views=views[2],
+                csat_sent=csat_sent,
+                csat_answers=answers[0],
+                csat_score_sum=answers[1],
+                csat_satisfied=answers[2],
             )
 
         return await self._run(work)
