@@ -8,7 +8,9 @@
 - maintenance (`smsbot.maintenance`): expired conversation state is deleted now and then,
   off the request path;
 - the watcher's polling loop, when asked for (`watch.enabled`, or `smsbot watch`);
-- the shop inbox (`smsbot.shops.inbox`), when Shopify or WooCommerce webhooks are set up.
+- the shop inbox (`smsbot.shops.inbox`), when Shopify or WooCommerce webhooks are set up;
+- the helpdesk hand-offs (`smsbot.handoff`), when `[escalation.*]` targets are set up:
+  escalations are delivered by `smsbot watch` as well as by `smsbot serve`.
 
 Several processes on one database may all run this. The outbox claims a message with one
 conditional UPDATE (queued/deferred → sending, with a lease) before its POST, so two
@@ -24,7 +26,9 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
-from smsbot.services import Services
+from smsbot.handoff.sender import HandoffSender
+from smsbot.handoff.targets import build_targets
+from smsbot.services import Clock, Services, utc_now
 from smsbot.shops.inbox import ShopInbox
 
 log = logging.getLogger("smsbot.background")
@@ -60,8 +64,9 @@ async def running(loops: dict[str, Loop], *, grace_s: float = STOP_GRACE_S) -> A
 
 
 @asynccontextmanager
-async def background(bot: Services, *, watch: bool) -> AsyncIterator[None]:
-    """Run the bot's background work while the block runs; `watch` adds the watcher's polls."""
+async def background(bot: Services, *, watch: bool, clock: Clock = utc_now) -> AsyncIterator[None]:
+    """Run the bot's background work while the block runs; `watch` adds the watcher's polls.
+    `clock` dates the hand-offs' attempts (the other loops carry their own)."""
     loops: dict[str, Loop] = {
         "outbox": bot.outbox.run,
         "alerts": bot.alerts.run,
@@ -72,5 +77,8 @@ async def background(bot: Services, *, watch: bool) -> AsyncIterator[None]:
     if bot.settings.shopify.webhook_secret or bot.settings.woocommerce.webhook_secret:
         # Shop webhooks left pending by a crash or a store failure (issue 16).
         loops["shop-inbox"] = ShopInbox(bot.store, bot.settings).run
+    targets = build_targets(bot.settings.escalation.targets)
+    if targets:  # escalations into the merchant's helpdesks (issue 18)
+        loops["handoffs"] = HandoffSender(bot.store, bot.http, targets, clock).run
     async with running(loops):
         yield

@@ -193,7 +193,7 @@ ALLOWED: dict[str, set[str]] = {
         "watch",
         "smsbot",
     },
-    "background": {"services", "shops"},
+    "background": {"services", "shops", "handoff"},
     "web": {
         "api",
         "background",
@@ -212,7 +212,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "api": {"services", "orders", "store", "view", "lookup.detect", "smsbot"},
     "shops": {"orders", "store", "lookup.detect"},
-    "page": {"services", "view", "wording", "orders", "store"},
+    "page": {"services", "view", "wording", "orders", "store", "metrics"},
     "handoff": {"store", "view", "wording", "orders", "metrics"},
     "admin": {"store", "view", "wording", "orders", "metrics"},
     "testing": {"lookup"},

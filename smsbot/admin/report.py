@@ -61,6 +61,12 @@ def rows(kpis: Kpis) -> list[tuple[str, str]]:
         found.append((f"Shipments: {carrier.carrier}", str(carrier.shipments)))
         found.append((f"Late vs first ETA: {carrier.carrier}", _percent(carrier.late_share)))
         found.append((f"Exception rate: {carrier.carrier}", _percent(carrier.exception_share)))
+    found.append(("Tracking-page views per shipment", _number(kpis.views_per_shipment)))
+    found.append(("Shipments whose page was viewed", _percent(kpis.viewed_share)))
+    found.append(("CSAT surveys sent", str(kpis.csat_sent)))
+    found.append(("CSAT answers", str(kpis.csat_answers)))
+    found.append(("CSAT mean score (1-5)", _number(kpis.csat_mean)))
+    found.append(("CSAT (answers 4 or 5)", _percent(kpis.csat_share)))
     return found
 
 
@@ -91,7 +97,11 @@ def as_data(kpis: Kpis) -> dict[str, Any]:
              "exception_share": c.exception_share}
             for c in kpis.carriers
         ],
-        "csat": None,  # the CSAT survey is not built yet
+        "tracking_page": {"shipments": kpis.shipments, "viewed": kpis.viewed_shipments,
+                          "views": kpis.page_views, "views_per_shipment": kpis.views_per_shipment,
+                          "viewed_share": kpis.viewed_share},
+        "csat": {"sent": kpis.csat_sent, "answers": kpis.csat_answers,
+                 "mean_score": kpis.csat_mean, "satisfied_share": kpis.csat_share},
     }  # fmt: skip
 
 

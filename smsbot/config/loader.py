@@ -25,6 +25,7 @@ from smsbot.config.settings import (
     VERIFY_POLICIES,
     AlertsSettings,
     BotSettings,
+    CsatSettings,
     EscalationSettings,
     RoutingSettings,
     ServerSettings,
@@ -81,6 +82,7 @@ def settings_from_mapping(
         "email": read_email,
         "metrics": read_metrics,
         "admin": read_admin,
+        "csat": read_csat,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():
@@ -332,3 +334,14 @@ def config_path(option: str | None, environ: Mapping[str, str]) -> Path:
     if environ.get("SMSBOT_CONFIG"):
         return Path(environ["SMSBOT_CONFIG"])
     return DEFAULT_CONFIG
+
+
+def read_csat(table: Table, env: Mapping[str, str]) -> CsatSettings:
+    low = table.get("low_score", int, 2)
+    if not 0 <= low <= 5:
+        raise table.error("low_score", f"must be 0 to 5, not {low}")
+    return CsatSettings(
+        enabled=table.get("enabled", bool, False),
+        window_h=table.positive("window_h", 72.0, high=24 * 30.0),
+        low_score=low,
+    )

@@ -246,6 +246,7 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
     admin: AdminSettings = field(default_factory=lambda: AdminSettings())
+    csat: CsatSettings = field(default_factory=lambda: CsatSettings())
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
@@ -338,3 +339,12 @@ class HandoffTarget:
     url: Secret
     user: str | None = None
     key: Secret | None = None
+
+
+@dataclass(frozen=True)
+class CsatSettings:
+    """The optional satisfaction survey after delivery ([csat], issue 18)."""
+
+    enabled: bool = False  # off: no survey is sent and digits are read as before
+    window_h: float = 72.0  # how long after the survey a reply 1-5 counts as its answer
+    low_score: int = 2  # an answer at or below this raises a merchant alert (0: never)

@@ -23,6 +23,7 @@ import httpx
 from smsbot.channels.inbound import Channel, Inbound, Kind
 from smsbot.config import Settings
 from smsbot.dialog.access import LOOKUP_WINDOW_S, Access
+from smsbot.dialog.csat import SurveyAnswers
 from smsbot.dialog.enquiry import Enquiries
 from smsbot.dialog.escalation import (
     RECENT_MESSAGES,
@@ -87,6 +88,7 @@ class Conversation:
         self._enquiries = Enquiries(settings, store, lookup, registry, self._access)
         self._lease_s = settings.tracking.reply_deadline_s + LEASE_MARGIN_S
         self._summary = Summary(log)
+        self._csat = SurveyAnswers(settings, store) if settings.csat.enabled else None
 
     async def answer(self, message: Inbound) -> Answer:
         """The reply to `message`; the same reply again for a repeated `MessageSid`.
@@ -205,6 +207,8 @@ class Conversation:
             return Answer(text, "rate_limited"), None
         if message.language_hint in replies.LANGUAGES:
             turn = turn.with_session(language=message.language_hint)
+        if self._csat is not None and (survey := await self._csat.answer(turn)) is not None:
+            return survey.answer, survey.session  # a lone 1-5 answering a pending survey
         reply = await self._route(turn, route)
         return reply.answer, reply.session
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from smsbot.metrics.instruments import page_viewed
 from smsbot.page.headers import PAGE_HEADERS, STATIC_HEADERS
 from smsbot.page.render import CSS
 from smsbot.page.service import Found, TrackingPage
@@ -70,6 +71,7 @@ async def show(request: Request) -> Response:
         if as_json:
             return JSONResponse({"error": "not_found"}, 404, headers=PAGE_HEADERS)
         return _missing(request, page)
+    page_viewed("json" if as_json else "html")  # counted with the store's view above
     if as_json:
         headers = dict(PAGE_HEADERS, Vary="Origin")
         origin = request.headers.get("origin")

@@ -19,6 +19,7 @@ from smsbot.store.api import (
     TrackingCacheStore,
 )
 from smsbot.store.console import ConsoleStore
+from smsbot.store.csat import CsatStore, Survey
 from smsbot.store.escalations import (
     EscalationStore,
     HandoffState,
@@ -89,6 +90,7 @@ __all__ = [
     "ClaimedBatch",
     "ConsoleStore",
     "ConversationStore",
+    "CsatStore",
     "EscalationStore",
     "HandoffState",
     "ImportCounts",
@@ -123,6 +125,7 @@ __all__ = [
     "StoredEscalation",
     "StoredHandoff",
     "StoredReply",
+    "Survey",
     "TrackingCacheStore",
     "TrackingKey",
     "TrackingLink",

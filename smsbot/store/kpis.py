@@ -16,7 +16,14 @@ history built by hand):
   person within `FOLLOW_UP`;
 - per carrier, over outbound shipments shipped in the period: *late* = delivered on a later
   (UTC) day than the first ETA the store saw for it; *exception* = an exception notice was
-  raised for it, or it ended in `exception` or `returning`.
+  raised for it, or it ended in `exception` or `returning`;
+- *tracking-page engagement*, over the same outbound shipments shipped in the period: the
+  page views counted for each (`LinkStore.count_views`: one per shipment shown, no visitor
+  data) per shipment, and the share of those shipments viewed at least once. The page keeps
+  counts, not times, so a shipment's views are all its views so far, credited to the period
+  it shipped in;
+- *CSAT* (the optional survey): surveys sent in the period, the answers given in it, their
+  mean score and the share of answers that are 4 or 5 (the usual CSAT figure).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from typing import Protocol
 from smsbot.store.records import OutboxMessage
 
 #: Intents that are not a question about an order.
-NOT_WISMO = ("opt_out", "opt_in", "help", "noise", "rate_limited", "replay")
+NOT_WISMO = ("opt_out", "opt_in", "help", "noise", "rate_limited", "replay", "csat")
 #: Trigger kinds that alert the merchant rather than text the customer.
 ALERT_KINDS = ("label_not_scanned", "delivered_without_proof")
 #: How long after a notice a customer's text counts as "still texted".
@@ -94,6 +101,16 @@ class Kpis:
     carriers: tuple[CarrierKpi, ...] = ()
     #: Texts per (UTC) day in the period, for the dashboard's chart.
     daily_texts: tuple[tuple[str, int], ...] = field(default=())
+    #: Tracking-page engagement: outbound shipments shipped in the period, how many of
+    #: them had their page viewed, and their views in all.
+    shipments: int = 0
+    viewed_shipments: int = 0
+    page_views: int = 0
+    #: CSAT: surveys sent in the period; answers given in it, their score sum, how many 4-5.
+    csat_sent: int = 0
+    csat_answers: int = 0
+    csat_score_sum: int = 0
+    csat_satisfied: int = 0
 
     @property
     def wismo_per_100_orders(self) -> float | None:
@@ -111,6 +128,22 @@ class Kpis:
     @property
     def stall_agent_share(self) -> float | None:
         return share(self.stall_followed_by_agent, self.stall_customers)
+
+    @property
+    def views_per_shipment(self) -> float | None:
+        return share(self.page_views, self.shipments)
+
+    @property
+    def viewed_share(self) -> float | None:
+        return share(self.viewed_shipments, self.shipments)
+
+    @property
+    def csat_mean(self) -> float | None:
+        return share(self.csat_score_sum, self.csat_answers)
+
+    @property
+    def csat_share(self) -> float | None:
+        return share(self.csat_satisfied, self.csat_answers)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from smsbot.mail.notices import EmailNotices
 from smsbot.metrics.instruments import triggers_recorded
 from smsbot.store import Store, TriggerState, WatchedShipment
 from smsbot.view.link import TrackingLinks
+from smsbot.watch.csat import Surveys
 from smsbot.watch.queues import AlertQueue, MessageQueue
 from smsbot.watch.summary import PassSummary
 from smsbot.watch.verdicts import Verdict
@@ -81,6 +82,7 @@ class Dispatcher:
         self._display_name = display_name
         self._links = TrackingLinks(settings, store)
         self._email = EmailNotices(settings, store)
+        self._surveys = Surveys(settings, store, outbox)  # [csat] (issue 18)
 
     async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> bool:
         """One order: its customer message (merged), its alerts, then the record of both.
@@ -118,6 +120,8 @@ class Dispatcher:
                 queued = False
             else:
                 summary.messages += state is Enqueued.QUEUED
+                if state is Enqueued.QUEUED and lead.tell is Trigger.DELIVERED:
+                    await self._surveys.ask(order, wording, now)
                 for v in telling:
                     v.done[str(v.tell)] = recorded(state)
         for verdict in verdicts:

@@ -1,7 +1,7 @@
 """create_app(settings) -> the Starlette app: its routes and its lifespan.
 
 The lifespan opens the services and runs their background work (`smsbot.background`):
-the outbox and alerts senders and maintenance always, the watcher's polls with
+the outbox, alerts and helpdesk hand-off senders and maintenance always, the watcher's polls with
 `watch.enabled`.
 """
 
@@ -21,32 +21,13 @@ from smsbot.api import openapi as api_openapi
 from smsbot.api import orders as api_orders
 from smsbot.background import background
 from smsbot.config import Settings
-from smsbot.handoff.sender import HandoffSender
-from smsbot.handoff.targets import build_targets
 from smsbot.orders.model import Order
 from smsbot.page import routes as page_routes
 from smsbot.page.headers import install_token_filter
 from smsbot.page.service import TrackingPage
-from smsbot.services import Clock, Services, open_services, utc_now, warn_if_unsafe
+from smsbot.services import Clock, open_services, utc_now, warn_if_unsafe
 from smsbot.store import Store
 from smsbot.web import hooks, metrics, shop, sms, status
-
-
-@asynccontextmanager
-async def handoffs(running: Services, clock: Clock) -> AsyncIterator[None]:
-    """Deliver escalations to [escalation.*] helpdesks in the background while serving."""
-    targets = build_targets(running.settings.escalation.targets)
-    if not targets:
-        yield
-        return
-    sender = HandoffSender(running.store, running.http, targets, clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(sender.run(stop), name="smsbot-handoffs")
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 def create_app(
@@ -75,7 +56,7 @@ def create_app(
             warm = asyncio.get_running_loop().run_in_executor(None, page.gazetteer.load)
             app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
-            async with background(running, watch=settings.watch.enabled), handoffs(running, clock):
+            async with background(running, watch=settings.watch.enabled, clock=clock):
                 yield
             await warm
 

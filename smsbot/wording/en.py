@@ -125,6 +125,11 @@ ENGLISH = Language(
         "order_cancelled": "Order {order} was cancelled, so it won't ship. Questions? Reply HELP.",
         # the tracking link, appended to a text about an order (issue 17)
         "link": " Details: {url}",
+        # the optional CSAT survey after delivery (issue 18)
+        "csat_question": "Order {order} was delivered. How did we do? Reply 1-5 (5 = great).",
+        "csat_thanks": "Thanks for your rating!",
+        "csat_thanks_low": "Thanks for telling us. Sorry it was not better: reply AGENT to "
+        "reach a person.",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -123,6 +123,12 @@ SPANISH = Language(
         "¿Dudas? Responde AYUDA.",
         # the tracking link, appended to a text about an order (issue 17)
         "link": " Detalles: {url}",
+        # the optional CSAT survey after delivery (issue 18)
+        "csat_question": "El pedido {order} fue entregado. ¿Qué tal lo hicimos? Responde del "
+        "1 al 5 (5 = excelente).",
+        "csat_thanks": "¡Gracias por tu respuesta!",
+        "csat_thanks_low": "Gracias por contarnos. Lamentamos que no fuera mejor: responde "
+        "AGENTE para hablar con una persona.",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

@@ -75,7 +75,9 @@ def sender_for(store: Store, found: dict[str, Helpdesk], clock: Clock) -> Handof
     return HandoffSender(store, http, build_targets(settings.escalation.targets), clock)
 
 
-async def escalate(store: Store, clock: Clock) -> int:
+async def escalate(
+    store: Store, clock: Clock, targets: tuple[str, ...] = ("zendesk", "gorgias", "slack")
+) -> int:
     order = Order("1042", PHONE, shipments=(Shipment("ups", "1Z999AA10123456784"),))
     await store.upsert_orders([order], now=clock.now)
     await store.claim_tagged(
@@ -84,7 +86,7 @@ async def escalate(store: Store, clock: Clock) -> int:
     await store.finish_message("SM1", intent="order_number", reply="In transit.", latency_ms=9)
     return await store.add_escalation(
         channel="sms", phone=PHONE, order_number="1042", verified=True, language="en",
-        at=clock.now, targets=("zendesk", "gorgias", "slack"),
+        at=clock.now, targets=targets,
     )  # fmt: skip
 
 
@@ -176,3 +178,35 @@ def test_an_agent_text_reaches_zendesk_through_the_running_app(
             time.sleep(0.1)
     (ticket,) = desk.received
     assert "1001" in ticket["ticket"]["subject"]
+
+
+async def test_smsbot_watch_delivers_hand_offs_too(make_settings: SettingsFactory) -> None:
+    """The sender is one of `background`'s loops, so a process running only `smsbot watch`
+    (no web app) hands escalations over as well."""
+    import asyncio
+
+    from smsbot.background import background
+    from smsbot.services import open_services
+
+    desk = desks()["zendesk"]
+    app_for_zendesk = zendesk(desk)
+
+    async def route(request: httpx.Request) -> httpx.Response:
+        return await httpx.ASGITransport(app=app_for_zendesk).handle_async_request(request)
+
+    settings = make_settings(
+        escalation={"zendesk": {"base_url": "https://acme.zendesk.test",
+                                "email": "agent@acme.example", "api_token": "zd-token"}}
+    )  # fmt: skip
+    clock = Clock()
+    async with open_services(
+        settings, transport=httpx.MockTransport(route), check_signatures=False
+    ) as bot:
+        await escalate(bot.store, clock, ("zendesk",))
+        async with background(bot, watch=False, clock=clock):
+            for _ in range(150):
+                if desk.received:
+                    break
+                await asyncio.sleep(0.1)
+    (ticket,) = desk.received
+    assert MASKED in ticket["ticket"]["subject"]

@@ -13,15 +13,18 @@ from click.testing import CliRunner
 
 from smsbot.cli import main
 from smsbot.store import open_store
-from tests.store.test_kpis import seed
+from tests.store.test_kpis import at, seed
 
 
-def seeded_config(tmp_path: Path) -> Path:
+def seeded_config(tmp_path: Path, *, views: bool = False) -> Path:
     database = tmp_path / "smsbot.db"
 
     async def fill() -> None:
         async with await open_store(f"sqlite:///{database}") as store:
             await seed(store)
+            if views:  # UPS1 viewed 3 times, FDX3 once (tests/store/test_kpi_engagement.py)
+                for number, tracking in (("A1", "UPS1"),) * 3 + (("A3", "FDX3"),):
+                    await store.count_views(number, [tracking], at(5, 12))
 
     asyncio.run(fill())
     config = tmp_path / "smsbot.toml"
@@ -70,3 +73,18 @@ def test_report_refuses_a_bad_period(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--since", "soon"])
     assert result.exit_code == 2
     assert "is not a period like 30d" in result.output
+
+
+def test_report_shows_tracking_page_engagement(tmp_path: Path) -> None:
+    config = seeded_config(tmp_path, views=True)
+    # 4 shipments shipped in the week, 4 views in all, 2 of them viewed.
+    data = json.loads(report(config, "--format", "json"))
+    assert data["tracking_page"] == {
+        "shipments": 4, "viewed": 2, "views": 4, "views_per_shipment": 1.0, "viewed_share": 0.5
+    }  # fmt: skip
+    figures = dict(csv.reader(io.StringIO(report(config, "--format", "csv"))))
+    assert figures["Tracking-page views per shipment"] == "1.0"
+    assert figures["Shipments whose page was viewed"] == "50.0%"
+    assert "Shipments whose page was viewed" in report(config)
+    html = report(config, "--format", "html")
+    assert '<th scope="row">Tracking-page views per shipment</th><td>1.0</td>' in html

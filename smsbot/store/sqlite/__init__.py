@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
+from smsbot.store.sqlite.csat import CsatStore
 from smsbot.store.sqlite.escalations import EscalationStore
 from smsbot.store.sqlite.inbox import InboxStore
 from smsbot.store.sqlite.kpis import KpiStore
@@ -24,6 +25,7 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 class SqliteStore(
     OutboxBatchSqlite,
+    CsatStore,
     TurnStore,
     KpiStore,
     EscalationStore,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from smsbot.store.kpis import (
@@ -85,7 +86,37 @@ class KpiStore(SqliteBase):
                    GROUP BY s.carrier ORDER BY s.carrier""",
                 period,
             )
-            return _kpis(start, end, int(shipped), texts, notices, later, carriers)
+            views = fetch_one(
+                connection,
+                """SELECT count(*), coalesce(sum(v.views > 0), 0), coalesce(sum(v.views), 0)
+                   FROM shipments AS s JOIN orders AS o ON o.id = s.order_id
+                   LEFT JOIN link_views AS v
+                     ON v.order_number = o.number AND v.tracking_number = s.tracking_number
+                   WHERE s.kind = 'outbound' AND s.shipped_at >= ? AND s.shipped_at < ?""",
+                period,
+            )
+            csat_sent = fetch_one(
+                connection,
+                "SELECT count(*) FROM csat_surveys WHERE sent_at >= ? AND sent_at < ?",
+                period,
+            )[0]
+            answers = fetch_one(
+                connection,
+                """SELECT count(*), coalesce(sum(score), 0), coalesce(sum(score >= 4), 0)
+                   FROM csat_surveys WHERE answered_at >= ? AND answered_at < ?""",
+                period,
+            )
+            found = _kpis(start, end, int(shipped), texts, notices, later, carriers)
+            return replace(
+                found,
+                shipments=views[0],
+                viewed_shipments=views[1],
+                page_views=views[2],
+                csat_sent=csat_sent,
+                csat_answers=answers[0],
+                csat_score_sum=answers[1],
+                csat_satisfied=answers[2],
+            )
 
         return await self._run(work)
 

@@ -185,5 +185,15 @@ V8: tuple[str, ...] = (
 #: takes the unfinished message over. NULL (claimed before this migration) counts as ended.
 V9: tuple[str, ...] = ("ALTER TABLE messages ADD COLUMN lease_until TEXT",)
 
+#: Migration 10: CSAT surveys (issue 18), one per order; the pending lookup is by sender.
+V10: tuple[str, ...] = (
+    """CREATE TABLE csat_surveys (
+        order_number TEXT PRIMARY KEY, phone_key TEXT NOT NULL,
+        sent_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+        score INTEGER CHECK (score BETWEEN 1 AND 5), answered_at TEXT)""",
+    "CREATE INDEX csat_pending ON csat_surveys (phone_key, score, expires_at)",
+    "CREATE INDEX csat_answered ON csat_surveys (answered_at)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
