@@ -1,12 +1,22 @@
-"""`smsbot check`: validate the configuration, the store and every adapter's credentials."""
+"""`smsbot check`: validate the configuration, the store and every adapter's credentials.
+
+It changes nothing on disk: a SQLite store that does not exist yet is reported, not created
+(`smsbot serve` creates it on first start). "OK" is printed last, once everything passed.
+"""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import click
 
 from smsbot.cli.base import config_option, fail_cleanly, opened_store, run, settings_for
+from smsbot.cli.carrier_names import check_carrier_names
 from smsbot.cli.shops import inbox_report
-from smsbot.errors import CarrierError, SmsbotError
+from smsbot.config import Settings
+from smsbot.config.readiness import require_ready
+from smsbot.errors import CarrierError, ConfigError, SmsbotError
 from smsbot.tracking import CheckableAdapter
 
 
@@ -20,21 +30,24 @@ def check(config: str | None) -> None:
 
     settings = settings_for(config)
     signature_check(settings)
-    click.echo(f"{settings.source}: configuration OK")
+    warnings = require_ready(settings)
+    check_carrier_names(settings)
+
+    missing = _store_missing(settings)
 
     async def probe() -> None:
         import httpx
 
         from smsbot.services import build_registry
 
-        async with opened_store(settings) as store:
-            click.echo(
-                f"store {settings.store.shown}: schema v{await store.schema_version()}, "
-                f"{await store.count_orders()} orders"
-            )
-            await inbox_report(store)
+        await _store_report(settings, missing)
         async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
-            registry = build_registry(settings, http)
+            try:
+                registry = build_registry(settings, http)
+            except ConfigError:
+                raise
+            except SmsbotError as exc:  # an adapter's own error: say where it is configured
+                raise ConfigError(str(exc), source=settings.source, key="carriers") from exc
             failed = 0
             for name, adapter in registry.adapters.items():
                 verdict = "adapter loaded"
@@ -49,3 +62,47 @@ def check(config: str | None) -> None:
             raise SmsbotError(f"{failed} carrier(s) failed the check")
 
     run(probe())
+    for warning in warnings:  # after the errors: a failing check ends in its one error line
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{settings.source}: configuration OK")
+
+
+def _store_missing(settings: Settings) -> bool:
+    """Whether the store is a SQLite file that does not exist yet; then whether it could be
+    made is tried with a nameless temporary file in the nearest existing folder (the
+    permission bits do not tell for root, nor on read-only mounts), which leaves nothing."""
+    store = settings.store
+    sqlite_file = store.url.startswith("sqlite:") and store.path not in ("", ":memory:")
+    path = Path(store.path)
+    if not sqlite_file or path.exists():
+        return False
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{store.path}: cannot be created in {folder} ({exc.strerror or exc})",
+            source=settings.source,
+            key="store.url" if store.url != f"sqlite:///{store.path}" else "store.path",
+        ) from exc
+    return True
+
+
+async def _store_report(settings: Settings, missing: bool) -> None:
+    """The store's schema and orders; a SQLite file that does not exist yet is left so."""
+    store_settings = settings.store
+    if missing:
+        click.echo(
+            f"store {store_settings.shown}: does not exist yet; "
+            "`smsbot serve` creates it on first start"
+        )
+        return
+    async with opened_store(settings) as store:
+        click.echo(
+            f"store {store_settings.shown}: schema v{await store.schema_version()}, "
+            f"{await store.count_orders()} orders"
+        )
+        await inbox_report(store)

@@ -77,6 +77,13 @@ def serve(
         links = replace(settings.links, public_url=f"http://127.0.0.1:{port}")
         settings = replace(settings, links=links)
     signature_check(settings)  # a missing token or public URL stops the start here
+    if not demo:
+        from smsbot.cli.carrier_names import check_carrier_names
+        from smsbot.config.readiness import require_ready
+
+        for warning in require_ready(settings):  # an example value stops the start here
+            click.echo(f"warning: {warning}", err=True)
+        check_carrier_names(settings)
     if demo and workers not in (None, 1):
         raise click.UsageError("--demo keeps its orders in memory: it runs one worker")
     count = 1 if demo else workers or default_workers()

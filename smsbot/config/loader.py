@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -107,10 +108,24 @@ def _server(table: Table, env: Mapping[str, str]) -> ServerSettings:
     public_url = table.url("public_url")
     if public_url is not None:
         public_url = public_url.rstrip("/")
+        _site_only(table, public_url)
     port = table.get("port", int, 8080)
     if not 0 < port < 65536:
         raise table.error("port", f"must be a port number, not {port}")
     return ServerSettings(public_url, table.get("host", str, "127.0.0.1"), port)
+
+
+def _site_only(table: Table, public_url: str) -> None:
+    """`server.public_url` is the site only: signatures are checked against it + the
+    request path, so a path (`/sms`) or a query in it breaks every webhook with a 403."""
+    parts = urlsplit(public_url)
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        site = f"{parts.scheme}://{parts.netloc}"
+        raise table.error(
+            "public_url",
+            f"must be the site only, without a path or query: write {site!r} "
+            f"(Twilio's webhook is then {site}/sms), not {public_url!r}",
+        )
 
 
 def _twilio(table: Table, env: Mapping[str, str]) -> TwilioSettings:

@@ -71,6 +71,8 @@ def create_app(
         Route("/webhooks/woocommerce", shop.woocommerce, methods=["POST"]),
         *page_routes.ROUTES,  # the tracking page: /t/{token}, its JSON, its stylesheet
         Route("/metrics", metrics.metrics, methods=["GET"]),
+        # Twilio does not follow redirects for POSTs: /sms/ is answered, never redirected.
+        Route("/sms/", sms.sms, methods=["POST"]),
     ]
     if settings.admin.secret_key is not None:  # the console is off without a session key
         routes.append(console_mount())

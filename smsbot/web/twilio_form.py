@@ -43,10 +43,23 @@ async def signed_form(
         form,
         request.headers.get("X-Twilio-Signature"),
     ):
-        log.warning("rejected a %s with a bad or missing X-Twilio-Signature", what)
+        log.warning(
+            "rejected a %s with a bad or missing X-Twilio-Signature: checked against %s "
+            "(server.public_url + the path; it arrived here as %s); if Twilio calls another "
+            "URL, set server.public_url to that URL's site",
+            what,
+            _shown(signature.url_for(request.url.path, b""), request.scope["query_string"]),
+            _shown(str(request.url.replace(query="")), request.scope["query_string"]),
+        )
         webhook_rejected(what, "signature")
         return PlainTextResponse("invalid signature", status_code=403)
     return form
+
+
+def _shown(url: str, query: bytes) -> str:
+    """`url` with the names of the query's fields only: their values stay out of logs."""
+    names = [name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)]
+    return f"{url}?{'&'.join(f'{name}=...' for name in names)}" if names else url
 
 
 async def read_form(request: Request) -> FormData | None:

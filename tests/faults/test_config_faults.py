@@ -129,9 +129,6 @@ def test_the_store_itself_reports_an_uncreatable_path_as_a_store_error(tmp_path:
     assert str(store.parent) in str(caught.value) or str(store) in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14 item 1 lands this check; issue 21 item 12 only verifies it"
-)
 @pytest.mark.parametrize(
     "url", ["https://bot.example.com/sms", "https://bot.example.com/?x=1"]
 )  # fmt: skip
