@@ -279,23 +279,6 @@ class OutboxStore(Protocol):
         """
         ...
 
-    async def record_delivery(
-        self,
-        sid: str,
-        *,
-        state: OutboxState,
-        twilio_status: str,
-        rank: int,
-        error_code: int | None,
-        at: datetime,
-    ) -> OutboxMessage | None:
-        """Apply a status callback to the message with this SID; the message, or None.
-
-        A callback ranked below the one already applied is ignored (callbacks arrive out of
-        order), but the message is still returned.
-        """
-        ...
-
     async def outbox_message(self, key: str) -> OutboxMessage | None:
         """The message enqueued under `key`, if any."""
         ...

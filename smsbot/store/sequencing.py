@@ -35,10 +35,14 @@ class SequencingStore(Protocol):
         error_code: int | None,
         at: datetime,
     ) -> OutboxMessage | None:
-        """`record_delivery`, atomically keeping the callback when no message has `sid` yet.
+        """Apply a status callback to the message with this SID; the message, or None while
+        no message has `sid` yet, in which case the callback is kept (atomically).
 
-        A kept callback waits EARLY_CALLBACK_TTL_S for `apply_early_deliveries(sid)`; older
-        ones are forgotten (callbacks for messages this bot never sent end there).
+        A callback ranked below the one already applied is ignored (callbacks arrive out of
+        order), but the message is still returned; an error code too large to keep is
+        dropped, never an error. A kept callback waits EARLY_CALLBACK_TTL_S for
+        `apply_early_deliveries(sid)`; older ones are forgotten (callbacks for messages this
+        bot never sent end there).
         """
         ...
 

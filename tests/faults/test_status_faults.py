@@ -73,7 +73,7 @@ def test_the_store_drops_a_code_it_cannot_hold(settings: Settings) -> None:
 
     async def record() -> OutboxMessage | None:
         async with await open_store(settings.store.path) as store:
-            return await store.record_delivery(
+            return await store.record_or_keep_delivery(
                 SID,
                 state=OutboxState.FAILED,
                 twilio_status="failed",

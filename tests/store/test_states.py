@@ -48,17 +48,17 @@ async def test_a_status_callback_moves_a_sent_message(store: Store) -> None:
     message_id = await add(store)
     await store.move_outbox(message_id, WAITING, NOW, state=OutboxState.SENT, sid="SM1")
 
-    moved = await store.record_delivery(
+    moved = await store.record_or_keep_delivery(
         "SM1", state=OutboxState.DELIVERED, twilio_status="delivered", rank=2, error_code=None,
         at=NOW,
     )  # fmt: skip
-    late = await store.record_delivery(
+    late = await store.record_or_keep_delivery(
         "SM1", state=OutboxState.SENT, twilio_status="sent", rank=1, error_code=None, at=NOW
     )
 
     assert moved is not None and moved.state is OutboxState.DELIVERED
     assert late is not None and late.state is OutboxState.DELIVERED  # never back in rank
-    assert await store.record_delivery(
+    assert await store.record_or_keep_delivery(
         "SM404", state=OutboxState.FAILED, twilio_status="failed", rank=2, error_code=1, at=NOW
     ) is None  # fmt: skip
 

@@ -22,7 +22,7 @@ from smsbot.store.records import (
     OutboxState,
     StoredAlert,
 )
-from smsbot.store.sqlite.connection import SqliteBase, change, change_many, fetch_all
+from smsbot.store.sqlite.connection import SqliteBase, change_many, fetch_all
 from smsbot.store.times import parse_utc, time_or_none, utc_text
 
 #: The outbox columns `move_outbox` may set (the column names are never caller text).
@@ -194,35 +194,6 @@ class OutboxStore(SqliteBase):
         sql, params = move_statement(message_id, expect, utc_text(at, "at"), changes)
         moved = await self._change(sql, params)
         return moved == 1
-
-    async def record_delivery(
-        self,
-        sid: str,
-        *,
-        state: OutboxState,
-        twilio_status: str,
-        rank: int,
-        error_code: int | None,
-        at: datetime,
-    ) -> OutboxMessage | None:
-        """Apply a status callback to the message with this SID; the message, or None.
-
-        A callback ranked below the one already applied is ignored (callbacks arrive out of
-        order), but the message is still returned.
-        """
-        code = error_code_or_none(error_code)
-        values = (_outbox_state(state), twilio_status, rank, code, utc_text(at, "at"), sid)
-
-        def work(connection: sqlite3.Connection) -> list[Any]:
-            change(connection, DELIVERY_UPDATE, values)
-            return fetch_all(
-                connection,
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sid = ?",  # noqa: S608
-                (sid,),
-            )
-
-        rows = await self._run(work, write=True)
-        return _outbox_row(rows[0]) if rows else None
 
     async def outbox_message(self, key: str) -> OutboxMessage | None:
         """The message enqueued under `key`, if any."""

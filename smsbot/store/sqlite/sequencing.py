@@ -12,7 +12,13 @@ from typing import Any
 from smsbot.store.records import OutboxMessage, OutboxState
 from smsbot.store.sequencing import EARLY_CALLBACK_TTL_S
 from smsbot.store.sqlite.connection import SqliteBase, change, fetch_all, fetch_one
-from smsbot.store.sqlite.outbox import _OUTBOX_COLUMNS, DELIVERY_UPDATE, _outbox_row, _outbox_state
+from smsbot.store.sqlite.outbox import (
+    _OUTBOX_COLUMNS,
+    DELIVERY_UPDATE,
+    _outbox_row,
+    _outbox_state,
+    error_code_or_none,
+)
 from smsbot.store.times import parse_utc, utc_text
 
 
@@ -57,7 +63,8 @@ class SequencingStore(SqliteBase):
         error_code: int | None,
         at: datetime,
     ) -> OutboxMessage | None:
-        values = (_outbox_state(state), twilio_status, rank, error_code, utc_text(at, "at"), sid)
+        code = error_code_or_none(error_code)
+        values = (_outbox_state(state), twilio_status, rank, code, utc_text(at, "at"), sid)
         forget_before = utc_text(at - timedelta(seconds=EARLY_CALLBACK_TTL_S), "at")
 
         def work(connection: sqlite3.Connection) -> OutboxMessage | None:
