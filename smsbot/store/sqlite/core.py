@@ -79,17 +79,7 @@ class CoreStore(SqliteBase):
             (o.number, o.phone, phone_key(o.phone), o.email, o.postal_code, o.name, o.locale, stamp)
             for o in orders
         ]
-        shipment_rows = [
-            (
-                o.number,
-                s.carrier,
-                s.tracking_number,
-                Leg(s.kind).value,
-                utc_or_none(s.shipped_at, "shipped_at"),
-            )
-            for o in orders
-            for s in o.shipments
-        ]
+        shipment_rows = [row for o in orders for row in shipment_rows_of(o)]
         created, added = await self._run(
             lambda connection: _upsert(connection, order_rows, shipment_rows), write=True
         )
@@ -214,6 +204,21 @@ class CoreStore(SqliteBase):
             "SELECT opted_out FROM opt_outs WHERE phone_key = ?", (phone_key(phone),)
         )
         return bool(rows and rows[0][0])
+
+
+def shipment_rows_of(order: Order) -> list[tuple[str, str, str, str, str | None]]:
+    """The `shipments` rows `_upsert` writes for `order`: (number, carrier, tracking, kind,
+    shipped_at)."""
+    return [
+        (
+            order.number,
+            s.carrier,
+            s.tracking_number,
+            Leg(s.kind).value,
+            utc_or_none(s.shipped_at, "shipped_at"),
+        )
+        for s in order.shipments
+    ]
 
 
 def read_orders(connection: sqlite3.Connection, by: str, key: str | None) -> list[Order]:

@@ -15,8 +15,8 @@ from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState
 from smsbot.store.keys import phone_key
 from smsbot.store.records import ImportCounts
 from smsbot.store.sqlite.connection import SqliteBase, change, fetch_all, fetch_one
-from smsbot.store.sqlite.core import _upsert
-from smsbot.store.times import parse_utc, utc_or_none, utc_text
+from smsbot.store.sqlite.core import _upsert, shipment_rows_of
+from smsbot.store.times import parse_utc, utc_text
 
 _EVENT = """SELECT id, source, event_id, topic, shop, body, received_at, state, attempts, note
             FROM inbox"""
@@ -134,16 +134,7 @@ class InboxStore(SqliteBase):
         stamp = utc_text(now, "now")
         o = order
         order_row = (o.number, o.phone, phone_key(o.phone), o.email, o.postal_code, o.name)
-        shipment_rows = [
-            (
-                o.number,
-                s.carrier,
-                s.tracking_number,
-                Leg(s.kind).value,
-                utc_or_none(s.shipped_at, "shipped_at"),
-            )
-            for s in o.shipments
-        ]
+        shipment_rows = shipment_rows_of(o)
         keep = {row[1:4] for row in shipment_rows}
 
         def work(connection: sqlite3.Connection) -> ImportCounts:
