@@ -76,7 +76,7 @@ async def background(bot: Services, *, watch: bool, clock: Clock = utc_now) -> A
         loops["watcher"] = bot.watcher.run
     if bot.settings.shopify.webhook_secret or bot.settings.woocommerce.webhook_secret:
         # Shop webhooks left pending by a crash or a store failure (issue 16).
-        loops["shop-inbox"] = ShopInbox(bot.store, bot.settings).run
+        loops["shop-inbox"] = ShopInbox(bot.store, bot.settings, http=bot.http).run
     targets = build_targets(bot.settings.escalation.targets)
     if targets:  # escalations into the merchant's helpdesks (issue 18)
         loops["handoffs"] = HandoffSender(bot.store, bot.http, targets, clock).run

@@ -86,22 +86,29 @@ def shopify_sync(config: str | None, since: str, state: Path) -> None:
 @config_option
 @fail_cleanly
 def shopify_register(config: str | None) -> None:
-    """Subscribe server.public_url/webhooks/shopify to the order and fulfillment topics."""
+    """Subscribe server.public_url/webhooks/shopify to the order, fulfillment and return
+    topics (returns need the app's read_returns scope)."""
     import httpx
 
-    from smsbot.shops.shopify_setup import register_webhooks
+    from smsbot.shops.shopify_setup import Registered, register_webhooks
 
     settings = settings_for(config)
     if settings.server.public_url is None:
         raise SmsbotError("server.public_url is needed: the URL Shopify will call")
     public = settings.server.public_url
 
-    async def work() -> list[str]:
+    async def work() -> Registered:
         async with httpx.AsyncClient(timeout=30) as http:
             return await register_webhooks(settings.shopify, http, public)
 
-    for topic in run(work()):
+    done = run(work())
+    for topic in done.subscribed:
         click.echo(f"shopify: {topic} -> {public}/webhooks/shopify")
+    for topic, why in done.skipped.items():
+        click.echo(
+            f"shopify: {topic} NOT subscribed ({why}); returns are then seen only by "
+            "`smsbot shopify sync`. Grant the app the read_returns scope and run this again."
+        )
 
 
 @click.group("woocommerce")

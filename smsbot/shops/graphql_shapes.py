@@ -24,25 +24,18 @@ query SmsbotOrders($first: Int!, $after: String, $query: String) {
 }
 """
 
-#: The returns of one order with their return labels' tracking, asked only for orders whose
-#: `returnStatus` is not NO_RETURN: nested in the orders query it would multiply a page's
-#: cost past Shopify's 1000-point limit for the few orders that have returns.
-RETURNS_QUERY = """
-query SmsbotReturns($id: ID!) {
-  order(id: $id) {
-    returns(first: 5) {
-      nodes {
-        id name status
-        reverseFulfillmentOrders(first: 3) {
-          nodes {
-            reverseDeliveries(first: 3) {
-              nodes {
-                deliverable {
-                  ... on ReverseDeliveryShippingDeliverable {
-                    tracking { carrierName number url }
-                  }
-                }
-              }
+#: What smsbot reads of a return: its status and its labels' tracking (each reverse
+#: delivery's shipping deliverable), shared by both return queries.
+_RETURN_FIELDS = """
+fragment SmsbotReturnFields on Return {
+  id name status
+  reverseFulfillmentOrders(first: 3) {
+    nodes {
+      reverseDeliveries(first: 3) {
+        nodes {
+          deliverable {
+            ... on ReverseDeliveryShippingDeliverable {
+              tracking { carrierName number url }
             }
           }
         }
@@ -51,6 +44,34 @@ query SmsbotReturns($id: ID!) {
   }
 }
 """
+
+#: The returns of one order with their return labels' tracking, asked only for orders whose
+#: `returnStatus` is not NO_RETURN: nested in the orders query it would multiply a page's
+#: cost past Shopify's 1000-point limit for the few orders that have returns.
+RETURNS_QUERY = (
+    """
+query SmsbotReturns($id: ID!) {
+  order(id: $id) {
+    returns(first: 5) { nodes { ...SmsbotReturnFields } }
+  }
+}
+"""
+    + _RETURN_FIELDS
+)
+
+#: One return by its id, with its order (to map it to ours) and its labels' tracking: what a
+#: return webhook (which names the return, not always its order) is completed with.
+RETURN_QUERY = (
+    """
+query SmsbotReturnById($id: ID!) {
+  return(id: $id) {
+    ...SmsbotReturnFields
+    order { id legacyResourceId name }
+  }
+}
+"""
+    + _RETURN_FIELDS
+)
 
 WEBHOOK_SUBSCRIBE = """
 mutation SmsbotSubscribe($topic: WebhookSubscriptionTopic!, $url: URL!) {
@@ -98,7 +119,7 @@ def _fulfillment(node: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _return(node: Mapping[str, Any]) -> dict[str, Any]:
+def return_payload(node: Mapping[str, Any]) -> dict[str, Any]:
     """A return with the tracking of every reverse delivery that has a shipping label."""
     tracking = []
     for reverse in _nodes(node.get("reverseFulfillmentOrders")):
@@ -144,5 +165,5 @@ def order_payload(node: Mapping[str, Any]) -> dict[str, Any]:
         "fulfillments": [
             _fulfillment(f) for f in node.get("fulfillments") or [] if isinstance(f, Mapping)
         ],
-        "returns": [_return(r) for r in _nodes(node.get("returns"))],
+        "returns": [return_payload(r) for r in _nodes(node.get("returns"))],
     }

@@ -28,7 +28,7 @@ from smsbot.errors import SmsbotError
 from smsbot.orders.shopify import parse_order
 from smsbot.orders.sources import SourceError, Sourcing
 from smsbot.shops.graphql_shapes import ORDERS_QUERY, RETURNS_QUERY, order_payload
-from smsbot.shops.shopify import apply_order
+from smsbot.shops.shopify import apply_order, link_order
 from smsbot.store import Store
 
 log = logging.getLogger("smsbot.shops.sync")
@@ -80,6 +80,7 @@ class SyncReport:
     applied: int = 0
     flagged: int = 0
     waited_s: float = 0.0
+    released: int = 0  # inbox events that waited for one of these orders
 
 
 class ShopifySync:
@@ -133,6 +134,9 @@ class ShopifySync:
                     log.warning("shopify order flagged: %s", "; ".join(parsed.notes))
                 if await apply_order(self._store, parsed, now or datetime.now(UTC)):
                     report.applied += 1
+                # Webhooks that waited for this order go back to pending: the inbox loop
+                # of `smsbot serve` (or `watch`) applies them at its next round.
+                report.released += len(await link_order(self._store, parsed))
             report.pages += 1
             info = orders["pageInfo"]
             if not info["hasNextPage"]:

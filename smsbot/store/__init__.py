@@ -59,6 +59,7 @@ from smsbot.store.records import (
     WrongAnswer,
 )
 from smsbot.store.sequencing import EARLY_CALLBACK_TTL_S, SequencingStore
+from smsbot.store.shop_orders import ShopOrderStore
 from smsbot.store.turns import (
     NO_LOOKUP,
     Claim,
@@ -117,6 +118,7 @@ __all__ = [
     "SenderMessage",
     "SequencingStore",
     "Session",
+    "ShopOrderStore",
     "SnapshotError",
     "Store",
     "StoreError",

@@ -42,6 +42,7 @@ from smsbot.store.records import (
     WrongAnswer,
 )
 from smsbot.store.sequencing import SequencingStore
+from smsbot.store.shop_orders import ShopOrderStore
 from smsbot.store.turns import TurnStore
 from smsbot.store.watch import WatchStore
 from smsbot.tracking import TrackingResult
@@ -333,6 +334,7 @@ class Store(
     TurnStore,
     OutboxBatchStore,
     CsatStore,
+    ShopOrderStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

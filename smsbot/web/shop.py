@@ -101,7 +101,7 @@ async def _receive(
         return PlainTextResponse("invalid signature", status_code=401)
     # A platform always sends a delivery id; without one, the body itself is the identity.
     event_id = event_id or "sha256:" + hashlib.sha256(body).hexdigest()
-    inbox = ShopInbox(bot.store, bot.settings)
+    inbox = ShopInbox(bot.store, bot.settings, http=bot.http)
     try:
         stored = await inbox.accept(source, event_id[:200], topic[:100], shop[:200], body)
     except Exception:  # the store is down: the platform retries, nothing is lost

@@ -1,8 +1,10 @@
 """A fake of Shopify's Admin GraphQL API on 127.0.0.1 that enforces its throttling.
 
 It serves `POST /admin/api/{version}/graphql.json` (X-Shopify-Access-Token) for the sync's
-orders query (cursor pagination over `orders` sorted by update time) and the webhook
-subscription mutation. Like Shopify it keeps a leaky cost bucket: a query is refused with
+orders query (cursor pagination over `orders` sorted by update time), the returns of an
+order, one return by id (`return(id:)`, with its order, for the return webhooks), and the
+webhook subscription mutation (topics in `scope_missing` refused as an app without
+`read_returns` is). Like Shopify it keeps a leaky cost bucket: a query is refused with
 a THROTTLED error (HTTP 200) when the bucket holds less than its requested cost, one above
 `max_query_cost` is refused outright; otherwise its actual cost is taken. Every answer
 carries `extensions.cost` with `throttleStatus`. `fail_next_429` makes the next answers
@@ -80,6 +82,9 @@ class FakeShopify:
     lowest: float = 1000.0
     queries: int = 0
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    returns: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> Return node
+    return_fetches: list[str] = field(default_factory=list)
+    scope_missing: frozenset[str] = frozenset()
     failures_429: int = 0
     retry_after: str = "1"
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -110,6 +115,8 @@ class FakeShopify:
             self._restore()
             if "webhookSubscriptionCreate" in body.get("query", ""):
                 return 200, self._subscribe(variables)
+            if "SmsbotReturnById" in body.get("query", ""):
+                return 200, self._return_by_id(variables)
             if "SmsbotReturns" in body.get("query", ""):
                 return 200, self._returns(variables)
             first = int(variables.get("first", 10))
@@ -161,7 +168,31 @@ class FakeShopify:
         order = None if found is None else {"returns": found.get("returns", {"nodes": []})}
         return {"data": {"order": order}, "extensions": {"cost": self.cost(requested, actual)}}
 
+    def _return_by_id(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """`return(id:)`: 1 + 3 x 3 deliveries asked for; an unknown id is `return: null`."""
+        requested, actual = 12.0, 4.0
+        if self.available < requested:
+            self.throttled += 1
+            error = {"message": "Throttled", "extensions": {"code": "THROTTLED"}}
+            return {"errors": [error], "extensions": {"cost": self.cost(requested, 0)}}
+        self.available -= actual
+        self.return_fetches.append(str(variables.get("id")))
+        found = self.returns.get(str(variables.get("id")))
+        return {"data": {"return": found}, "extensions": {"cost": self.cost(requested, actual)}}
+
     def _subscribe(self, variables: dict[str, Any]) -> dict[str, Any]:
+        if variables["topic"] in self.scope_missing:
+            topic = variables["topic"].lower().replace("_", "/", 1)
+            message = (
+                f"You do not have permission to create or update webhooks with {topic} "
+                "topic. This topic is only available for apps that have the read_returns "
+                "access scope."
+            )
+            refused: dict[str, Any] = {
+                "webhookSubscription": None,
+                "userErrors": [{"field": None, "message": message}],
+            }
+            return {"data": {"webhookSubscriptionCreate": refused}}
         self.subscriptions.append(dict(variables))
         made = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions)}"}
         result = {"webhookSubscription": {**made, "topic": variables["topic"]}, "userErrors": []}

@@ -136,11 +136,32 @@ async def test_register_webhooks_subscribes_every_topic(
         "ORDERS_CANCELLED",
         "FULFILLMENTS_CREATE",
         "FULFILLMENTS_UPDATE",
+        "RETURNS_APPROVE",
+        "RETURNS_UPDATE",
+        "RETURNS_CANCEL",
+        "RETURNS_DECLINE",
+        "REVERSE_DELIVERIES_ATTACH_DELIVERABLE",
     }
     assert {item["url"] for item in fake.subscriptions} == {
         "https://bot.example.com/webhooks/shopify"
     }
-    assert len(made) == 5
+    assert len(made.subscribed) == 10 and made.skipped == {}
+
+
+async def test_return_topics_refused_for_a_missing_scope_are_reported_not_fatal(
+    make_settings: SettingsFactory,
+) -> None:
+    """An app without `read_returns`: the order topics are subscribed, the return topics
+    are reported with Shopify's reason."""
+    returns = {"RETURNS_APPROVE", "RETURNS_UPDATE", "RETURNS_CANCEL", "RETURNS_DECLINE"}
+    fake = FakeShopify(scope_missing=frozenset(returns | {"REVERSE_DELIVERIES_ATTACH_DELIVERABLE"}))
+    with serve_fake_shopify(fake) as url:
+        settings = shop_settings(make_settings, url)
+        async with httpx.AsyncClient() as http:
+            made = await register_webhooks(settings.shopify, http, "https://bot.example.com")
+    assert len(made.subscribed) == 5 and "ORDERS_CREATE" in made.subscribed
+    assert set(made.skipped) == returns | {"REVERSE_DELIVERIES_ATTACH_DELIVERABLE"}
+    assert all("read_returns" in why for why in made.skipped.values())
 
 
 def _return_node(index: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from smsbot.store.sqlite.migrations import MIGRATIONS
 from smsbot.store.sqlite.outbox import OutboxStore
 from smsbot.store.sqlite.outbox_batch import OutboxBatchSqlite
 from smsbot.store.sqlite.sequencing import SequencingStore
+from smsbot.store.sqlite.shop_orders import ShopOrderStore
 from smsbot.store.sqlite.turns import TurnStore
 from smsbot.store.sqlite.watch import WatchStore
 
@@ -24,6 +25,7 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
+    ShopOrderStore,
     OutboxBatchSqlite,
     CsatStore,
     TurnStore,

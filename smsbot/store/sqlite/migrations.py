@@ -195,5 +195,18 @@ V10: tuple[str, ...] = (
     "CREATE INDEX csat_answered ON csat_surveys (answered_at)",
 )
 
+#: Migration 11 (issue 16): shop order ids -> our order numbers, and the inbox events that
+#: wait for an order not seen yet (see `smsbot.store.shop_orders`).
+V11: tuple[str, ...] = (
+    """CREATE TABLE shop_orders (
+        source TEXT NOT NULL, shop_order_id TEXT NOT NULL, number TEXT NOT NULL,
+        PRIMARY KEY (source, shop_order_id))""",
+    """CREATE TABLE inbox_waits (
+        inbox_id INTEGER PRIMARY KEY REFERENCES inbox (id) ON DELETE CASCADE,
+        source TEXT NOT NULL, shop_order_id TEXT NOT NULL)""",
+    "CREATE INDEX inbox_waits_order ON inbox_waits (source, shop_order_id)",
+    "CREATE INDEX inbox_finished ON inbox (state, finished_at)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
