@@ -11,7 +11,7 @@ import click
 
 from smsbot.cli.base import config_option, fail_cleanly, opened_store, run, settings_for
 from smsbot.errors import SmsbotError
-from smsbot.store import InboxState, Store
+from smsbot.store import InboxEvent, InboxState, Store
 
 _AGE = re.compile(r"(\d+)([dh])\Z")
 
@@ -36,10 +36,19 @@ async def inbox_report(store: Store) -> None:
     listed = ", ".join(f"{counts[state]} {state.value}" for state in InboxState)
     click.echo(f"shop inbox: {listed}")
     for event in await store.flagged_inbox(20):
-        when = event.received_at.isoformat(timespec="seconds")
-        click.echo(
-            f"  flagged {event.source} {event.topic} {event.event_id} ({when}): {event.note}"
-        )
+        click.echo("  " + flagged_line(event))
+
+
+def flagged_line(event: InboxEvent) -> str:
+    """One flagged event for the merchant: platform, topic, delivery id, shop, the shop's
+    order it concerns, when it came, and why it is flagged."""
+    from smsbot.shops.flagged import order_of
+
+    when = event.received_at.isoformat(timespec="seconds")
+    return (
+        f"flagged {event.source} {event.topic} {event.event_id} shop {event.shop} "
+        f"order {order_of(event)} ({when}): {event.note}"
+    )
 
 
 @click.group("shopify")
