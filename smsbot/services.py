@@ -141,7 +141,7 @@ async def open_services(
                     outbox,
                     alerts,
                     watcher,
-                    Maintenance(store, settings.bot, clock),
+                    Maintenance(store, settings.bot, clock, inbox=settings.inbox),
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.

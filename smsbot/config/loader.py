@@ -35,7 +35,7 @@ from smsbot.config.settings import (
     TwilioSettings,
     WatchSettings,
 )
-from smsbot.config.shops import read_api, read_shopify, read_woocommerce
+from smsbot.config.shops import read_api, read_inbox, read_shopify, read_woocommerce
 from smsbot.config.store_loader import check_store_file, read_store
 from smsbot.config.table import Table
 from smsbot.errors import ConfigError
@@ -84,6 +84,7 @@ def settings_from_mapping(
         "metrics": read_metrics,
         "admin": read_admin,
         "csat": read_csat,
+        "inbox": read_inbox,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():

@@ -251,6 +251,7 @@ class Settings:
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
     woocommerce: WooCommerceSettings = WooCommerceSettings()
+    inbox: InboxSettings = field(default_factory=lambda: InboxSettings())
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -348,3 +349,12 @@ class CsatSettings:
     enabled: bool = False  # off: no survey is sent and digits are read as before
     window_h: float = 72.0  # how long after the survey a reply 1-5 counts as its answer
     low_score: int = 2  # an answer at or below this raises a merchant alert (0: never)
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    """`[inbox]`: how long the shop webhook inbox keeps what it closed (issue 16); the
+    maintenance task deletes older events. PENDING events are never deleted."""
+
+    keep_flagged_days: int = 30  # flagged (and waiting) events, for the merchant to act on
+    keep_done_days: int = 7  # applied and ignored events: replays are recognised this long

@@ -13,6 +13,7 @@ from smsbot.config.settings import (
     API_SCOPES,
     ApiSettings,
     ApiToken,
+    InboxSettings,
     ShopifySettings,
     WooCommerceSettings,
 )
@@ -123,3 +124,13 @@ def _carrier_names(table: Table) -> dict[str, str]:
             raise table.error(f"carriers.{name}", f"must be an adapter name, not {adapter!r}")
         found[name.strip().casefold()] = adapter
     return found
+
+
+def read_inbox(table: Table, env: Mapping[str, str]) -> InboxSettings:
+    """`[inbox]`: `keep_flagged_days` (1-3650) and `keep_done_days` (2-3650: a platform
+    retries a webhook for up to 48 hours, and a replay is recognised only while its
+    delivery id is kept)."""
+    return InboxSettings(
+        keep_flagged_days=table.count("keep_flagged_days", 30, low=1, high=3650),
+        keep_done_days=table.count("keep_done_days", 7, low=2, high=3650),
+    )
