@@ -14,6 +14,7 @@ from smsbot.cli.api import api
 from smsbot.cli.carrier import carriers, new_adapter, track
 from smsbot.cli.chat import chat, text
 from smsbot.cli.check import check
+from smsbot.cli.inbox import inbox
 from smsbot.cli.link import link
 from smsbot.cli.orders import import_orders
 from smsbot.cli.queues import alerts_command, outbox_command
@@ -34,5 +35,6 @@ def main() -> None:
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
     alerts_command, outbox_command, watch, api, shopify, woocommerce, link, report, admin,
+    inbox,
 ):  # fmt: skip
     main.add_command(command)

@@ -103,18 +103,22 @@ class ShopInbox:
         except Exception:  # the loop will retry it
             log.exception("inbox event %s: processing failed; will retry", event_id)
 
-    async def process(self, event: InboxEvent) -> InboxState:
+    async def process(self, event: InboxEvent, *, again: bool = False) -> InboxState:
         """Apply one event and close it (or park it waiting for its order); the state it
-        was closed in. Events it released (they waited for its order) are processed next."""
+        was closed in. Events it released (they waited for its order) are processed next.
+        An event whose order arrived while it was found missing is processed once more
+        (`again`); should that still not settle it, it stays PENDING for the loop."""
         outcome = await self._apply(event)
         state, note = outcome.state, outcome.note
         if outcome.waiting_for is not None:
             note = f"waiting for {event.source} order {outcome.waiting_for}, not seen yet"
             log.info("%s webhook %s (%s): %s", event.source, event.event_id, event.topic, note)
-            await self._store.wait_for_order(
+            parked = await self._store.wait_for_order(
                 event.id, event.source, outcome.waiting_for, at=self._clock(), note=note
             )
-            return InboxState.FLAGGED
+            if not parked and not again:  # its order arrived meanwhile: apply it now
+                return await self.process(event, again=True)
+            return InboxState.FLAGGED if parked else InboxState.PENDING
         if state is InboxState.FLAGGED:
             log.warning(
                 "%s webhook %s (%s, shop %s) flagged: %s",

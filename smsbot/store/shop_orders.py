@@ -31,12 +31,19 @@ class ShopOrderStore(Protocol):
         self, event_id: int, source: str, shop_order_id: str, *, at: datetime, note: str
     ) -> bool:
         """Close PENDING inbox event `event_id` as FLAGGED with `note`, waiting for
-        `source`'s order `shop_order_id`; False when the event was not pending."""
+        `source`'s order `shop_order_id`. False, changing nothing, when the event was not
+        pending or when that order has been mapped meanwhile (it arrived while the event
+        was processed: the event stays PENDING, to be processed again)."""
         ...
 
     async def release_waiting(self, source: str, shop_order_id: str) -> list[int]:
         """Put the events waiting for this order back to PENDING (attempts from zero);
         their ids, oldest first. Events purged meanwhile are not returned."""
+        ...
+
+    async def reopen_flagged(self, event_id: int) -> bool:
+        """Put one FLAGGED event (waiting or not) back to PENDING with attempts from zero,
+        for another try once the merchant fixed its cause; False when it is not flagged."""
         ...
 
     async def purge_inbox(self, *, flagged_before: datetime, finished_before: datetime) -> int:

@@ -80,3 +80,27 @@ async def test_purging_keeps_pending_and_recent_events(store: Store) -> None:
         )
         is not None
     )
+
+
+async def test_an_event_is_not_parked_for_an_order_mapped_meanwhile(store: Store) -> None:
+    event = await add(store, "w-late")
+    await store.map_shop_order("shopify", "5830458785943", "4021")
+    assert not await store.wait_for_order(event, "shopify", "5830458785943", at=NOW, note="waiting")
+    stays = await store.inbox_event(event)
+    assert stays is not None and stays.state is InboxState.PENDING
+    assert await store.flagged_inbox() == []
+
+
+async def test_a_flagged_event_can_be_reopened_once(store: Store) -> None:
+    bad, waiting, done = (
+        await add(store, "w-bad"),
+        await add(store, "w-wait"),
+        await add(store, "w-ok"),
+    )
+    await store.finish_inbox(bad, InboxState.FLAGGED, at=NOW, note="carrier not known")
+    await store.wait_for_order(waiting, "shopify", "99", at=NOW, note="waiting")
+    await store.finish_inbox(done, InboxState.DONE, at=NOW)
+    assert await store.reopen_flagged(bad) and await store.reopen_flagged(waiting)
+    assert not await store.reopen_flagged(bad) and not await store.reopen_flagged(done)
+    assert [e.id for e in await store.pending_inbox()] == [bad, waiting]
+    assert await store.release_waiting("shopify", "99") == []  # no longer waiting

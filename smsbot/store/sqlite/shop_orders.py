@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 
 from smsbot.errors import StoreValueError
-from smsbot.store.sqlite.connection import SqliteBase, change, fetch_all
+from smsbot.store.sqlite.connection import SqliteBase, change, fetch_all, fetch_one
 from smsbot.store.times import utc_text
 
 
@@ -39,6 +39,13 @@ class ShopOrderStore(SqliteBase):
         stamp = utc_text(at, "at")
 
         def work(connection: sqlite3.Connection) -> bool:
+            arrived = fetch_one(
+                connection,
+                "SELECT number FROM shop_orders WHERE source = ? AND shop_order_id = ?",
+                (source, shop_order_id),
+            )
+            if arrived is not None:
+                return False
             closed = change(
                 connection,
                 """UPDATE inbox SET state = 'flagged', note = ?, finished_at = ?
@@ -68,21 +75,14 @@ class ShopOrderStore(SqliteBase):
                    ORDER BY inbox_id""",
                 (source, shop_order_id),
             )
-            released = []
-            for (inbox_id,) in rows:
-                reopened = change(
-                    connection,
-                    """UPDATE inbox SET state = 'pending', attempts = 0, note = NULL,
-                           finished_at = NULL
-                       WHERE id = ? AND state = 'flagged'""",
-                    (inbox_id,),
-                )
-                change(connection, "DELETE FROM inbox_waits WHERE inbox_id = ?", (inbox_id,))
-                if reopened == 1:
-                    released.append(int(inbox_id))
-            return released
+            return [int(inbox_id) for (inbox_id,) in rows if _reopen(connection, inbox_id)]
 
         return await self._run(work, write=True)
+
+    async def reopen_flagged(self, event_id: int) -> bool:
+        """See `smsbot.store.shop_orders.ShopOrderStore.reopen_flagged`."""
+
+        return await self._run(lambda connection: _reopen(connection, event_id), write=True)
 
     async def purge_inbox(self, *, flagged_before: datetime, finished_before: datetime) -> int:
         """Delete closed events past their keeping time; how many."""
@@ -109,3 +109,16 @@ class ShopOrderStore(SqliteBase):
             )
 
         return await self._run(work, write=True)
+
+
+def _reopen(connection: sqlite3.Connection, inbox_id: int) -> bool:
+    """A FLAGGED event back to PENDING (attempts from zero), no longer waiting; whether it
+    was flagged. Its wait goes either way: a closed event waits for nothing."""
+    reopened = change(
+        connection,
+        """UPDATE inbox SET state = 'pending', attempts = 0, note = NULL, finished_at = NULL
+           WHERE id = ? AND state = 'flagged'""",
+        (inbox_id,),
+    )
+    change(connection, "DELETE FROM inbox_waits WHERE inbox_id = ?", (inbox_id,))
+    return reopened == 1
