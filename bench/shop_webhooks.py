@@ -107,7 +107,7 @@ def main() -> None:
             work / "smsbot.toml",
             {
                 "server": {
-                    "public_url": "https://bench.example.com",
+                    "public_url": "https://bench.test",  # not an example host: serve refuses those
                     "host": "127.0.0.1",
                     "port": port,
                 },
