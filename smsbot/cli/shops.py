@@ -71,7 +71,7 @@ def shopify_sync(config: str | None, since: str, state: Path) -> None:
     """Pull orders and fulfillments updated since --since through the Admin GraphQL API."""
     import httpx
 
-    from smsbot.shops.inbox import sourcing
+    from smsbot.shops.inbox import ShopInbox, sourcing
     from smsbot.shops.shopify_sync import ShopifySync
 
     settings = settings_for(config)
@@ -83,10 +83,18 @@ def shopify_sync(config: str | None, since: str, state: Path) -> None:
                 settings.shopify, store, sourcing(settings, "shopify"), http, state_path=state
             )
             report = await runner.run(start)
+            # Webhooks that waited for one of these orders are applied now, not at the
+            # next round of a running bot's inbox loop (there may be none).
+            applied_waiting = await ShopInbox(store, settings, http=http).drain()
         click.echo(
             f"shopify: {report.orders} orders in {report.pages} pages, {report.applied} "
             f"applied, {report.flagged} flagged, {report.waited_s:.1f} s waited for the bucket"
         )
+        if report.released:
+            click.echo(
+                f"shopify: {report.released} waiting webhooks released; {applied_waiting} "
+                "pending webhooks processed"
+            )
 
     run(work())
 

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from smsbot.cli import main
 from smsbot.config import Settings
 from tests.conftest import post_sms, reply_text, sms_form
-from tests.shops.conftest import fixture, inbox, post_shopify, stored
+from tests.shops.conftest import SHOP, SHOPIFY_SECRET, fixture, inbox, post_shopify, stored
+from tests.shops.fakeshopify import ACCESS_TOKEN, FakeShopify, order_node, serve_fake_shopify
 
 PHONE = "+12025550142"
 
@@ -101,3 +102,34 @@ def test_a_fulfillment_without_order_id_or_usable_name_is_flagged(
     post_shopify(shop, "fulfillments/create", fulfillment)
     [flagged] = inbox(shop_settings)
     assert flagged.note is not None and "name" in flagged.note and "waiting" not in flagged.note
+
+
+def test_a_sync_brings_the_order_a_waiting_fulfillment_needs(
+    shop: TestClient, shop_settings: Settings, tmp_path: Path
+) -> None:
+    """The order arrives by `smsbot shopify sync` (fake Admin API): the fulfillment that
+    waited for it is applied by the same command."""
+    fulfillment = fixture("shopify/fulfillment.json")
+    fulfillment.update(name="ACME 5000.1", order_id=6_000_000, tracking_numbers=["DEMO1003"])
+    post_shopify(shop, "fulfillments/create", fulfillment)
+    [waiting] = inbox(shop_settings)
+    assert "waiting for shopify order 6000000" in (waiting.note or "")
+
+    fake = FakeShopify(orders=[order_node(0)])  # order #5000, Shopify id 6000000
+    with serve_fake_shopify(fake) as url:
+        config = tmp_path / "sync.toml"
+        config.write_text(
+            f'[store]\npath = "{shop_settings.store.path}"\n'
+            f'[shopify]\nshop = "{SHOP}"\naccess_token = "{ACCESS_TOKEN}"\n'
+            f'admin_url = "{url}"\nwebhook_secret = "{SHOPIFY_SECRET}"\n[carriers.demo]\n',
+            encoding="utf-8",
+        )
+        state = tmp_path / "state.json"
+        args = ["shopify", "sync", "--since", "2024-10-01", "--state", str(state)]
+        result = CliRunner().invoke(main, [*args, "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "1 waiting webhooks released; 1 pending webhooks processed" in result.output
+    order = stored(shop_settings, "5000")
+    assert order is not None
+    assert sorted(s.tracking_number for s in order.shipments) == ["DEMO1001", "DEMO1003"]
+    assert inbox(shop_settings) == []
