@@ -18,6 +18,7 @@ from smsbot.config import Settings
 from smsbot.config.readiness import require_ready
 from smsbot.errors import CarrierError, ConfigError, SmsbotError
 from smsbot.tracking import CheckableAdapter
+from smsbot.wording.counts import counted
 
 
 @click.command()
@@ -69,10 +70,10 @@ def check(config: str | None, live: bool) -> None:
 
                 if twilio_problems := await live_report(settings, http):
                     raise SmsbotError(
-                        f"{twilio_problems} Twilio setting(s) failed the check (see above)"
+                        f"{counted(twilio_problems, 'Twilio setting')} failed the check (see above)"
                     )
         if failed:
-            raise SmsbotError(f"{failed} carrier(s) failed the check")
+            raise SmsbotError(f"{counted(failed, 'carrier')} failed the check")
 
     run(probe())
     for warning in warnings:  # after the errors: a failing check ends in its one error line

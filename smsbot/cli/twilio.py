@@ -109,6 +109,12 @@ async def live_report(settings: Settings, http: httpx.AsyncClient) -> int:
     if not pointing and numbers and not sms_sender:
         click.echo(f"  FAILED: no number of this account delivers its messages to {expected}")
         problems += 1
+    if settings.twilio.messaging_service_sid:
+        click.echo(
+            f"messaging service {settings.twilio.messaging_service_sid}: if its Integration "
+            '(Twilio Console) is "Send a webhook", its Request URL must be '
+            f"{expected} instead; \"Defer to sender's webhook\" uses the numbers' above"
+        )
     click.echo(
         f"message status callbacks: smsbot asks for {settings.server.public_url}/twilio/status "
         "on every message it sends (nothing to set on the number)"
@@ -144,7 +150,8 @@ def connect_twilio(number: str, config: str | None, replace_app: bool) -> None:
     from smsbot.phones import to_e164
 
     settings = settings_for(config)
-    require_ready(settings)  # placeholders and misshapen SIDs first, each in one line
+    for warning in require_ready(settings):  # placeholders, misshapen SIDs: one line each
+        click.echo(f"warning: {warning}", err=True)
     _require_credentials(settings)
     expected = sms_webhook(settings)
     phone = to_e164(number, settings.bot.default_region)
@@ -162,6 +169,8 @@ def connect_twilio(number: str, config: str | None, replace_app: bool) -> None:
                     f"(its numbers: {others})"
                 )
             current = found[0]
+            if not current.sms_capable:
+                raise TwilioAccountError(f"{phone} cannot receive SMS (Twilio: sms capability off)")
             if _verdict(current, expected) is None:
                 click.echo(f"{phone}: incoming messages already POST to {expected}; unchanged")
                 return

@@ -120,7 +120,7 @@ def test_check_live_shows_each_webhook_next_to_the_expected_one(
     ) in out
     assert f"number {OTHER}: SMS webhook POST {SITE}/sms: OK" in out
     assert "number +14155550259: SMS webhook (none): no webhook is set" in out
-    assert "Twilio setting(s) failed the check" in err
+    assert "1 Twilio setting failed the check" in err
     assert "configuration OK" not in out
     assert AUTH_TOKEN not in out + err
     assert sum(1 for method, _, _ in account.requests if method == "GET") == 3  # 1 + 2 pages
@@ -163,3 +163,21 @@ def test_check_without_live_does_not_call_twilio(
     code, _, err = _run("check", "--config", str(_config(tmp_path, api)))
     assert code == 0, err
     assert account.requests == []
+
+
+def test_a_number_that_cannot_receive_sms_is_refused(
+    tmp_path: Path, api: str, account: FakeAccount
+) -> None:
+    account.number(MAIN)["capabilities"]["sms"] = False
+    code, _, err = _run("connect-twilio", MAIN, "--config", str(_config(tmp_path, api)))
+    assert code == 2 and f"{MAIN} cannot receive SMS" in err
+    assert account.updates() == []
+
+
+def test_check_live_says_where_a_messaging_service_sends_messages(tmp_path: Path, api: str) -> None:
+    service = "MG" + "d" * 32
+    config = str(_config(tmp_path, api, extra=f'messaging_service_sid = "{service}"'))
+    code, out, err = _run("check", "--live", "--config", config)
+    assert code == 0, err  # OTHER points at the bot; no from_number to hold to account
+    assert f"messaging service {service}: if its Integration" in out
+    assert f"its Request URL must be {SITE}/sms" in out
