@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from smsbot.cli import main
@@ -77,3 +78,17 @@ def test_json_rows_are_named_by_their_position(tmp_path: Path) -> None:
     assert "warning" not in err  # the typo'd order is not also warned about
     assert "2 rows read, 1 order " in out
     assert _stored(tmp_path) == [("2002", "fedex")]
+
+
+def test_adapters_that_cannot_load_still_leave_the_typo_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "tests.setup.test_order_carriers.CARRIERS",
+        '[carriers.demo]\n[carriers.odd]\nmodule = "tests.adapters.broken_import"\n',
+    )
+    code, _, err = _import(tmp_path, "orders.csv", HEADER + ROWS, "--skip-invalid")
+    assert code == 0, err
+    assert "warning: adapters not loaded" in err and "did you mean 'fedex'?" in err
+    assert "ontrac" not in err  # whether it is served cannot be told: no warning
+    assert _stored(tmp_path) == [("1001", "demo"), ("1003", "ontrac")]
