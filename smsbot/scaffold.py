@@ -79,14 +79,26 @@ def scaffold(name: str, directory: Path) -> Scaffold:
             template = template.replace(key, value)
         return template
 
-    return Scaffold(
-        name,
-        {
-            directory / f"{name}.py": fill(ADAPTER),
-            directory / "fixtures" / name / "in_transit.json": fill(FIXTURE),
-            directory / f"test_{name}.py": fill(TEST),
-        },
-    )
+    files = {
+        directory / f"{name}.py": fill(ADAPTER),
+        directory / "fixtures" / name / "in_transit.json": fill(FIXTURE),
+        directory / f"test_{name}.py": fill(TEST),
+    }
+    if not any((directory / config).exists() for config in PYTEST_CONFIGS):
+        files[directory / "pytest.ini"] = PYTEST_INI
+    return Scaffold(name, files)
+
+
+#: Where pytest finds its settings; a folder with one of them keeps its own.
+PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+#: Without a setting, pytest-asyncio (installed with smsbot's test tools) warns on every run
+#: (PytestDeprecationWarning: asyncio_default_fixture_loop_scope is unset).
+PYTEST_INI = """\
+[pytest]
+# Set for pytest-asyncio, installed with smsbot's test tools; it warns on every run without.
+asyncio_default_fixture_loop_scope = function
+"""
 
 
 ADAPTER = '''\

@@ -75,15 +75,16 @@ def signature_check(settings: Settings) -> SignatureCheck | None:
 
 
 def warn_if_unsafe(settings: Settings) -> None:
-    """Say loudly when a setting switches off a protection."""
+    """Say loudly when a setting switches off a protection (at WARNING: the log line's level
+    says so, the text does not repeat it)."""
     if not settings.twilio.validate_signature:
         log.warning(
-            "WARNING: twilio.validate_signature is false: anyone who finds this URL can "
+            "twilio.validate_signature is false: anyone who finds this URL can "
             "text the bot as any number. Use this only for local testing."
         )
     if settings.bot.verify == "none":
         log.warning(
-            "WARNING: bot.verify is 'none': anyone who guesses an order number sees its "
+            "bot.verify is 'none': anyone who guesses an order number sees its "
             "status. Use this only for the demo."
         )
 

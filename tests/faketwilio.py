@@ -145,24 +145,28 @@ class FakeTwilio:
             return resource
 
     def _record(self, request: Request, fields: dict[str, str]) -> bool:
-        expected = f"{self.account_sid}:{self.auth_token}"
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        try:
-            given = base64.b64decode(encoded, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            given = ""
-        authorized = (
-            scheme == "Basic"
-            and given == expected
-            and request.path_params.get("account") == self.account_sid
-        )
+        allowed = authorized(request, self.account_sid, self.auth_token)
         with self._lock:
-            self.requests.append(Recorded(request.method, request.url.path, fields, authorized))
-        return authorized
+            self.requests.append(Recorded(request.method, request.url.path, fields, allowed))
+        return allowed
 
     def _next_plan(self) -> _Planned | None:
         with self._lock:
             return self._plan.pop(0) if self._plan else None
+
+
+def authorized(request: Request, account_sid: str, auth_token: str) -> bool:
+    """Whether `request` carries Basic auth of this account and names it in its path."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    try:
+        given = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        given = ""
+    return (
+        scheme == "Basic"
+        and given == f"{account_sid}:{auth_token}"
+        and request.path_params.get("account") == account_sid
+    )
 
 
 def _error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -237,19 +241,28 @@ class FakeTwilioServer:
 def serve_fake_twilio(fake: FakeTwilio | None = None) -> Iterator[FakeTwilioServer]:
     """Run the fake with uvicorn in a thread on 127.0.0.1 (a free port) until exit."""
     state = fake or FakeTwilio()
-    config = uvicorn.Config(create_app(state), host="127.0.0.1", port=0, log_level="warning")
+    with serve_app(create_app(state), "fake-twilio") as url:
+        try:
+            yield FakeTwilioServer(url, state)
+        finally:
+            state.release()  # before the server stops: a held answer would keep it up
+
+
+@contextmanager
+def serve_app(app: Starlette, name: str) -> Iterator[str]:
+    """Run `app` with uvicorn in a thread on 127.0.0.1 (a free port); its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-twilio", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the fake Twilio server did not start")
+            raise RuntimeError(f"the {name} server did not start")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield FakeTwilioServer(f"http://127.0.0.1:{port}", state)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        state.release()
         server.should_exit = True
         thread.join(timeout=10)

@@ -220,10 +220,10 @@ def test_alerts_command_lists_them(tmp_path: Path, make_settings: SettingsFactor
     lines = result.output.splitlines()
     assert len(lines) == 4
     # Newest first, in the merchant's zone (15:00 UTC is 10:00 in New York).
-    assert lines[0].startswith("2024-11-23 10:00  label_never_scanned  order 1001  ups ")
+    assert lines[0].startswith("2024-11-23 10:00 EST  label_never_scanned  order 1001  ups ")
     assert "1Z999AA10123456784" in lines[0] and lines[0].endswith("[delivered]")
     assert "+1******0123" in result.output and PHONE not in result.output
-    assert "[delivered]" in result.output and "retrying (1 attempts" in result.output
+    assert "[delivered]" in result.output and "retrying (1 attempt:" in result.output
     assert lines[1].strip() == "No carrier scan 48 hours after the label was created."
 
 

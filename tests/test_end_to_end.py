@@ -133,7 +133,7 @@ def test_import_rejects_bad_rows_whole(workdir: tuple[Path, int]) -> None:
 
     skipped = smsbot("import-orders", "bad.csv", "--skip-invalid", cwd=path)
     assert skipped.returncode == 0, skipped.stderr
-    assert "1 orders (1 new" in skipped.stdout
+    assert "3 rows read, 1 order (1 new" in skipped.stdout
     assert "2 bad rows skipped" in skipped.stdout
 
 

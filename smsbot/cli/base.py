@@ -63,11 +63,16 @@ def orders_to_seed(demo: bool) -> tuple[Any, ...]:
 
 
 def setup_logging(verbose: bool) -> None:
-    """Log to stderr, at DEBUG with --verbose."""
+    """Log to stderr, at DEBUG with --verbose.
+
+    httpx logs one INFO line per request (a watcher pass makes hundreds): those show with
+    --verbose only; httpcore's connection-level DEBUG lines never do."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 @asynccontextmanager

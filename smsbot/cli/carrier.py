@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from smsbot.cli.base import config_option, fail_cleanly, run, settings_for
 from smsbot.errors import CarrierError, ScaffoldError
-from smsbot.tracking import TrackingResult
+from smsbot.tracking import Problem, TrackingResult
+
+if TYPE_CHECKING:
+    from smsbot.lookup.registry import Registry
 
 
 @click.command()
@@ -21,32 +25,29 @@ from smsbot.tracking import TrackingResult
 def track(args: tuple[str, ...], config: str | None, demo: bool) -> None:
     """Ask a carrier about NUMBER now and print the normalized result.
 
-    Without CARRIER, the carrier is detected from the number's format.
+    Without CARRIER, the carrier is detected from the number's format and routed as the bot
+    does it (`[routing]` included); a number several carriers may own is asked of each that
+    is served, and the ones that know it answer.
     """
-    from smsbot.lookup.detect import carriers_for, compact
+    from smsbot.lookup.detect import compact
     from smsbot.services import build_registry
 
     if len(args) > 2:
         raise click.UsageError("give at most a CARRIER and a NUMBER")
     settings = settings_for(config, demo)
     number = compact(args[-1])
-    if len(args) == 2:
-        names = [args[0].lower()]
-    else:
-        names = [name for name in carriers_for(number) if name in settings.carriers]
-        if not names and settings.routing.default:
-            names = list(carriers_for(number))[:1]
-        if not names:
-            raise click.UsageError(
-                f"cannot tell the carrier of {number}; name it: track CARRIER NUMBER"
-            )
 
     async def ask() -> None:
         import httpx
 
         async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
             registry = build_registry(settings, http)
-            for name in names:
+            if len(args) == 2:
+                readings = {args[0].lower(): number}
+            else:
+                readings = _detected(number, registry, settings.source)
+            known = 0
+            for name, trackable in readings.items():
                 route = registry.route(name)
                 if route is None:
                     raise click.UsageError(
@@ -57,13 +58,49 @@ def track(args: tuple[str, ...], config: str | None, demo: bool) -> None:
                 if route.via is not None:
                     shown += f" (via {route.adapter.display_name})"
                 try:
-                    results = await registry.track(name, [number])
+                    results = await registry.track(name, [trackable])
                 except CarrierError as exc:
                     click.echo(f"{shown}: call failed: {exc}", err=True)
                     sys.exit(1)
-                click.echo(describe_result(shown, results[number]))
+                result = results[trackable]
+                if len(readings) > 1 and result.problem is Problem.NOT_FOUND:
+                    click.echo(f"{shown}: does not know {number}")
+                    continue
+                known += 1
+                click.echo(describe_result(shown, result))
+            if not known:
+                names = ", ".join(registry.display_name(name) for name in readings)
+                raise click.ClickException(
+                    f"none of {names} knows {number}; if you know the carrier, name it: "
+                    "track CARRIER NUMBER"
+                )
 
     run(ask())
+
+
+def _detected(number: str, registry: Registry, source: str) -> dict[str, str]:
+    """Carrier -> what to ask it, for the carriers detection reads `number` as and someone
+    serves (detection's order); a UsageError saying why when there are none."""
+    from smsbot.lookup.detect import detect
+
+    readings: dict[str, str] = {}
+    for match in detect(number):
+        readings.setdefault(match.carrier, match.trackable)  # without a USPS routing prefix
+    if not readings:
+        raise click.UsageError(
+            f"cannot tell the carrier of {number} from its format; name it: track CARRIER NUMBER"
+        )
+    served = {name: trackable for name, trackable in readings.items() if registry.serves(name)}
+    if not served:
+        names = " or ".join(registry.display_name(name) for name in readings)
+        raise click.UsageError(
+            f"{number} looks like a {names} number, but no adapter in {source} answers for "
+            f"it: add [carriers.{next(iter(readings))}], or a [routing] aggregator"
+        )
+    if len(served) > 1:
+        names = ", ".join(registry.display_name(name) for name in served)
+        click.echo(f"{number} may belong to any of {names}: asking each")
+    return served
 
 
 def describe_result(display_name: str, result: TrackingResult) -> str:

@@ -51,7 +51,8 @@ def chat(config: str | None, demo: bool, sender: str | None) -> None:
     async def prompt() -> str | None:
         try:
             return await asyncio.to_thread(input, "you> ")
-        except EOFError:
+        except EOFError:  # Ctrl-D: end the prompt's line, so the shell's starts on its own
+            click.echo()
             return None
 
     run(converse(settings, sender, prompt, seed=demo))
@@ -65,9 +66,18 @@ def chat(config: str | None, demo: bool, sender: str | None) -> None:
 @fail_cleanly
 def text(sender: str, body: str, config: str | None, demo: bool) -> None:
     """Send one message BODY as FROM (a phone number) and print the reply."""
+    from smsbot.phones import to_e164
+
+    settings = settings_for(config, demo)
+    if to_e164(sender, settings.bot.default_region) is None:
+        raise click.BadParameter(
+            f"{sender!r} is not a phone number; write it like +12025550123 "
+            "(or whatsapp:+12025550123)",
+            param_hint="FROM",
+        )
     bodies = iter([body])
 
     async def next_body() -> str | None:
         return next(bodies, None)
 
-    run(converse(settings_for(config, demo), sender, next_body, seed=demo))
+    run(converse(settings, sender, next_body, seed=demo))

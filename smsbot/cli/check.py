@@ -18,14 +18,21 @@ from smsbot.config import Settings
 from smsbot.config.readiness import require_ready
 from smsbot.errors import CarrierError, ConfigError, SmsbotError
 from smsbot.tracking import CheckableAdapter
+from smsbot.wording.counts import counted
 
 
 @click.command()
 @config_option
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also ask Twilio (network): prove the credentials, list the account's numbers and "
+    "show where each sends incoming messages next to where it should (changes nothing).",
+)
 @fail_cleanly
-def check(config: str | None) -> None:
+def check(config: str | None, live: bool) -> None:
     """Validate the configuration, open the store, load every carrier adapter, and prove
-    each OAuth carrier's credentials by fetching a token."""
+    each OAuth carrier's credentials by fetching a token; with --live, Twilio's too."""
     from smsbot.services import signature_check
 
     settings = settings_for(config)
@@ -58,8 +65,15 @@ def check(config: str | None) -> None:
                         failed += 1
                         verdict = f"FAILED: {exc}"
                 click.echo(f"carrier {name} ({adapter.display_name}): {verdict}")
+            if live:
+                from smsbot.cli.twilio import live_report
+
+                if twilio_problems := await live_report(settings, http):
+                    raise SmsbotError(
+                        f"{counted(twilio_problems, 'Twilio setting')} failed the check (see above)"
+                    )
         if failed:
-            raise SmsbotError(f"{failed} carrier(s) failed the check")
+            raise SmsbotError(f"{counted(failed, 'carrier')} failed the check")
 
     run(probe())
     for warning in warnings:  # after the errors: a failing check ends in its one error line

@@ -24,6 +24,7 @@ def watch(config: str | None, once: bool, verbose: bool) -> None:
 
     from smsbot.background import background
     from smsbot.services import open_services
+    from smsbot.wording.counts import counted
 
     setup_logging(verbose)
     settings = settings_for(config)
@@ -34,7 +35,8 @@ def watch(config: str | None, once: bool, verbose: bool) -> None:
                 summary = await bot.watcher.run_once()
                 sent = await bot.outbox.send_due()
                 delivered = await bot.alerts.deliver_due()
-                click.echo(f"watch: {summary}; {sent} sent, {delivered} alerts delivered")
+                delivered_alerts = counted(delivered, "alert")
+                click.echo(f"watch: {summary}; {sent} sent, {delivered_alerts} delivered")
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

@@ -50,12 +50,14 @@ class OrderFile:
     skipped never stores half an order. `problems` names every bad row: for CSV by its
     physical line (header = line 1), for JSON by the 1-based position of the order in the
     list (the reason then starts "order #3: "). `rows` counts data rows (CSV, blank rows
-    not counted) or list entries (JSON).
+    not counted) or list entries (JSON). `lines` says where each kept shipment came from:
+    (order number, carrier, tracking number) -> its line (CSV) or position (JSON).
     """
 
     orders: tuple[Order, ...]
     problems: tuple[RowProblem, ...]
     rows: int
+    lines: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 def read_orders(
@@ -256,10 +258,14 @@ class _Merger:
             self.problems.append(RowProblem(line, label + "; ".join(errors)))
 
     def result(self, rows: int) -> OrderFile:
-        orders = tuple(
-            draft.order(number) for number, draft in self.drafts.items() if not draft.bad
-        )
-        return OrderFile(orders=orders, problems=tuple(self.problems), rows=rows)
+        kept = {number: draft for number, draft in self.drafts.items() if not draft.bad}
+        orders = tuple(draft.order(number) for number, draft in kept.items())
+        lines = {
+            (number, *key): line
+            for number, draft in kept.items()
+            for key, (_shipment, line) in draft.shipments.items()
+        }
+        return OrderFile(orders, tuple(self.problems), rows, lines)
 
 
 def _columns(header: Sequence[str], source: str) -> dict[str, int]:

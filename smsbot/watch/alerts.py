@@ -23,6 +23,7 @@ from smsbot.config import Settings
 from smsbot.errors import AlertRejected
 from smsbot.phones import mask
 from smsbot.store import AlertState, Store, StoredAlert
+from smsbot.watch.outbox import SHOWN_TIME
 
 log = logging.getLogger("smsbot.watch.alerts")
 
@@ -174,9 +175,10 @@ class Alerts:
 
 def describe(alert: StoredAlert, zone: ZoneInfo) -> str:
     """Two lines for `smsbot alerts`: when, what, where it stands; then the detail."""
-    when = alert.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    when = alert.created_at.astimezone(zone).strftime(SHOWN_TIME)
     if alert.state == "pending" and alert.attempts:
-        state = f"retrying ({alert.attempts} attempts: {alert.last_error})"
+        tries = f"{alert.attempts} attempt{'s' if alert.attempts != 1 else ''}"
+        state = f"retrying ({tries}: {alert.last_error})"
     elif alert.state == "failed":
         state = f"FAILED ({alert.last_error})"
     elif alert.state == "local":

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from smsbot.channels.twilio_errors import error_text
 from smsbot.channels.twilio_rest import TwilioError, TwilioRest
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
@@ -250,16 +251,19 @@ async def _first_of(*events: asyncio.Event, seconds: float) -> None:
             wait.cancel()
 
 
+#: Times in `smsbot outbox` and `smsbot alerts`: the merchant's zone, labelled ("EST").
+SHOWN_TIME = "%Y-%m-%d %H:%M %Z"
+
+
 def describe(message: OutboxMessage, zone: ZoneInfo) -> str:
     """One line for `smsbot outbox` (never the body: it may carry personal details)."""
-    when = message.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    when = message.created_at.astimezone(zone).strftime(SHOWN_TIME)
     state: str = message.state
     if state in WAITING and message.not_before > message.created_at:
-        until = message.not_before.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        until = message.not_before.astimezone(zone).strftime(SHOWN_TIME)
         state += f" until {until}" + (f" ({message.defer_reason})" if message.defer_reason else "")
     if message.error_code is not None or (message.error_message and state != "sent"):
-        code = f"error {message.error_code}: " if message.error_code is not None else ""
-        state += f" [{code}{message.error_message or ''}]"
+        state += f" [{error_text(message.error_code, message.error_message)}]"
     order = f"order {message.order_number}  " if message.order_number else ""
     sid = f"  {message.sid}" if message.sid else ""
     return f"{when}  {message.channel:<8} {mask(message.phone)}  {order}{message.key}  {state}{sid}"

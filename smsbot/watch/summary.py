@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smsbot.wording.counts import counted
+
 
 @dataclass
 class PassSummary:
@@ -18,7 +20,7 @@ class PassSummary:
 
     def __str__(self) -> str:
         return (
-            f"{self.checked} shipments checked ({self.from_cache} from the cache), "
-            f"{self.messages} messages queued, {self.alerts} alerts, "
-            f"{self.failures} failures, {self.postponed} postponed"
+            f"{counted(self.checked, 'shipment')} checked ({self.from_cache} from the cache), "
+            f"{counted(self.messages, 'message')} queued, {counted(self.alerts, 'alert')}, "
+            f"{counted(self.failures, 'failure')}, {self.postponed} postponed"
         )
