@@ -55,16 +55,24 @@ class BusinessCalendar:
     def _index(self, *days: date) -> list[int]:
         """The table positions of `days`, widening the table first when one is outside it
         (rare: the model only asks about sane years)."""
-        if any(not 0 <= (day - self._start).days < len(self._cumulative) for day in days):
-            last_year = self._start.year + len(self._cumulative) // 366
-            first = min(min(day.year for day in days), self._start.year) - 1
-            self._cover(first, max(max(day.year for day in days), last_year) + 1)
+        start, size = self._start, len(self._cumulative)
+        positions = [(day - start).days for day in days]
+        if all(0 <= position < size for position in positions):
+            return positions
+        last_year = start.year + size // 366
+        first = min(min(day.year for day in days), start.year) - 1
+        self._cover(first, max(max(day.year for day in days), last_year) + 1)
         return [(day - self._start).days for day in days]
 
     def count(self, start: date, end: date) -> int:
         """Business days after `start` up to and including `end`."""
-        first, last = self._index(start, end)
-        return self._cumulative[last] - self._cumulative[first]
+        # The model's hot path (three calls per delivery): the common case inline.
+        cumulative, origin = self._cumulative, self._start
+        first, last = (start - origin).days, (end - origin).days
+        if not (0 <= first < len(cumulative) and 0 <= last < len(cumulative)):
+            first, last = self._index(start, end)
+            cumulative = self._cumulative
+        return cumulative[last] - cumulative[first]
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th business day after `start`; `start` itself for 0."""

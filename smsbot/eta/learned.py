@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from smsbot.config import EtaSettings
-from smsbot.eta.history import SampleMaker, local_date
+from smsbot.eta.history import Sample, SampleMaker, local_date
 from smsbot.eta.model import ANY, Model
 from smsbot.eta.window import Estimate, HandlingLoad, Lane, Stage
 from smsbot.store import Delivery, EtaStore
@@ -43,17 +44,18 @@ class Refreshed:
 def learn(model: Model, rows: Sequence[tuple[int, Delivery]], maker: SampleMaker) -> int:
     """Add `rows` to `model` (those recent enough and consistent); how many were learned."""
     oldest = maker.now - timedelta(days=model.settings.history_days)
-    learned = 0
+    samples: Counter[Sample] = Counter()
     for row_id, delivery in rows:
         model.last_id = max(model.last_id, row_id)
         if delivery.delivered_at < oldest:
             continue
         sample = maker.make(delivery)
         if sample is not None:
-            model.add(sample)
-            learned += 1
+            samples[sample] += 1
+    for sample, weight in samples.items():
+        model.add(sample, weight)
     model.excluded = maker.excluded
-    return learned
+    return samples.total()
 
 
 class LearnedEta:

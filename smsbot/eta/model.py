@@ -34,16 +34,17 @@ class Group:
     with_eta: int = 0
     late_vs_eta: int = 0
 
-    def add(self, sample: Sample) -> None:
+    def add(self, sample: Sample, weight: int = 1) -> None:
+        """Count `weight` deliveries like `sample`."""
         if sample.handling is not None:
-            self.handling.add(sample.handling)
+            self.handling.add(sample.handling, weight)
         if sample.transit is not None:
-            self.transit.add(sample.transit)
+            self.transit.add(sample.transit, weight)
         if sample.delivery is not None:
-            self.delivery.add(sample.delivery)
+            self.delivery.add(sample.delivery, weight)
         if sample.late_vs_carrier is not None:
-            self.with_eta += 1
-            self.late_vs_eta += sample.late_vs_carrier
+            self.with_eta += weight
+            self.late_vs_eta += weight * sample.late_vs_carrier
 
     def stage(self, stage: Stage) -> Histogram:
         return {Stage.HANDLING: self.handling, Stage.TRANSIT: self.transit}.get(
@@ -78,14 +79,17 @@ class Model:
         self.last_id = 0  # the store id of the newest delivery learned
         self.load: HandlingLoad | None = None
 
-    def add(self, sample: Sample) -> None:
+    def add(self, sample: Sample, weight: int = 1) -> None:
+        """Count `weight` deliveries like `sample` in every group they belong to. (Samples
+        repeat a lot, so `learn` counts equal ones first: 200k deliveries are ~10k
+        distinct samples, each added once with its weight.)"""
         groups = self.groups
         for key in sample_keys(sample):
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Group()
-            group.add(sample)
-        self.samples += 1
+            group.add(sample, weight)
+        self.samples += weight
 
     def calendar(self, carrier: str | None, country: str) -> BusinessCalendar:
         weekend = weekend_of(carrier or ANY, frozenset(self.settings.saturday_carriers))

@@ -23,10 +23,11 @@ class Histogram:
         self.counts = [0] * (MAX_DAYS + 1)
         self.total = 0
 
-    def add(self, days: int) -> None:
-        """Count one duration (negative ones are the caller's error; clamped to 0)."""
-        self.counts[min(max(days, 0), MAX_DAYS)] += 1
-        self.total += 1
+    def add(self, days: int, weight: int = 1) -> None:
+        """Count `weight` durations of `days` (negative ones are the caller's error;
+        clamped to 0)."""
+        self.counts[min(max(days, 0), MAX_DAYS)] += weight
+        self.total += weight
 
     def quantile(self, q: float) -> int:
         """The nearest-rank `q`-quantile (0 < q <= 1): the smallest value with at least
