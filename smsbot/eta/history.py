@@ -93,7 +93,7 @@ class SampleMaker:
         return calendar_for(country, weekend_of(carrier, self.saturday_carriers))
 
     def make(self, delivery: Delivery) -> Sample | None:
-        reason = self._inconsistent(delivery)
+        reason = self.inconsistent(delivery)
         if reason is not None:
             self.excluded[reason] += 1
             return None
@@ -122,7 +122,8 @@ class SampleMaker:
             late_vs_carrier=None if eta is None else delivered > eta,
         )
 
-    def _inconsistent(self, delivery: Delivery) -> str | None:
+    def inconsistent(self, delivery: Delivery) -> str | None:
+        """Why `delivery` cannot be learned from, or None when it can."""
         moments = [
             m for m in (delivery.ordered_at, delivery.first_scan_at, delivery.delivered_at) if m
         ]

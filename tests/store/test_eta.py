@@ -135,6 +135,7 @@ async def test_the_first_window_told_stands_and_meets_its_delivery(store: Store)
     ]
     assert outcomes[0].delivered_at == T0 + timedelta(days=3)
     assert outcomes[0].business_days == (2, 4) and outcomes[0].label == "ups ground"
+    assert (outcomes[0].destination_country, outcomes[0].destination_postal_code) == ("US", "11201")
     assert outcomes[1].delivered_at is None  # not delivered yet
     assert [o.tracking_number for o in await store.told_outcomes(T0 + timedelta(hours=1))] == ["2"]
     with pytest.raises(StoreValueError):

@@ -214,7 +214,7 @@ class EtaStore(SqliteBase):
         rows = await self._fetch(
             """SELECT t.order_number, t.carrier, t.tracking_number, t.stage, t.earliest,
                       t.latest, t.low_days, t.high_days, t.rung, t.label, t.told_at,
-                      d.delivered_at
+                      d.delivered_at, d.destination_country, d.destination_postal_code
                FROM eta_told AS t LEFT JOIN eta_deliveries AS d
                     ON d.carrier = t.carrier AND d.tracking_number = t.tracking_number
                WHERE t.told_at >= ? ORDER BY t.told_at, t.id""",
@@ -233,6 +233,8 @@ class EtaStore(SqliteBase):
                 label=row[9],
                 told_at=parse_utc(row[10]),
                 delivered_at=time_or_none(row[11]),
+                destination_country=row[12],
+                destination_postal_code=row[13],
             )
             for row in rows
         ]
