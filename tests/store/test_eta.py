@@ -104,6 +104,10 @@ async def test_import_keeps_new_rows_and_reads_in_pages(store: Store) -> None:
     rest = await store.deliveries(after_id=first[-1][0])
     assert [d.tracking_number for _, d in rest] == ["4", "9"]
     assert rest[0][1] == _delivery("4", origin="US-CA")  # read back as given (regions upper)
+    recent = await store.deliveries(since=T0 + timedelta(days=3, hours=1))
+    assert [d.tracking_number for _, d in recent] == []
+    recent = await store.deliveries(since=T0 + timedelta(days=3))
+    assert len(recent) == 6  # delivered exactly then: included
     assert not await store.record_delivery(_delivery("9"))
     assert await store.record_delivery(_delivery("10", ordered_at=None, first_scan_at=None))
 
