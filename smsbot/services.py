@@ -22,11 +22,12 @@ from smsbot.channels.twiml import SignatureCheck
 from smsbot.config import Settings
 from smsbot.dialog.conversation import Conversation
 from smsbot.errors import ConfigError
+from smsbot.eta.learned import LearnedEta
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.maintenance import Maintenance
 from smsbot.orders.model import Order
-from smsbot.store import Store, open_store
+from smsbot.store import Store, StoreError, open_store
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
 from smsbot.watch.watcher import Watcher
@@ -53,6 +54,7 @@ class Services:
     alerts: Alerts
     watcher: Watcher  # acts on carrier pushes always; polls only when something runs it
     maintenance: Maintenance
+    eta: LearnedEta  # learned delivery windows (an `Estimator`); `background` refreshes it
 
 
 def signature_check(settings: Settings) -> SignatureCheck | None:
@@ -126,6 +128,12 @@ async def open_services(
             registry = build_registry(settings, http)
             gateway = CarrierGateway(registry, store, settings.tracking, clock)
             try:
+                eta = LearnedEta(settings.eta, store, clock)
+                try:
+                    # The first model before the first message; `background` keeps it current.
+                    await eta.refresh()
+                except StoreError:
+                    log.exception("the ETA model could not be built; no learned windows yet")
                 conversation = Conversation(settings, store, gateway, registry, clock, http=http)
                 outbox = Outbox(settings, store, http, clock)
                 alerts = Alerts(settings, store, http, clock)
@@ -143,6 +151,7 @@ async def open_services(
                     alerts,
                     watcher,
                     Maintenance(store, settings.bot, clock, inbox=settings.inbox),
+                    eta,
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.

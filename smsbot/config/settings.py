@@ -247,6 +247,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
     admin: AdminSettings = field(default_factory=lambda: AdminSettings())
     csat: CsatSettings = field(default_factory=lambda: CsatSettings())
+    eta: EtaSettings = field(default_factory=lambda: EtaSettings())
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
@@ -358,3 +359,18 @@ class InboxSettings:
 
     keep_flagged_days: int = 30  # flagged (and waiting) events, for the merchant to act on
     keep_done_days: int = 7  # applied and ignored events: replays are recognised this long
+
+
+@dataclass(frozen=True)
+class EtaSettings:
+    """Learned delivery windows ([eta], issue 19)."""
+
+    country: str = "US"  # where the shop sells: public holidays, and the destination when unknown
+    quantiles: tuple[float, float] = (0.1, 0.9)  # the window: 10th to 90th percentile
+    min_samples: int = 30  # fewer deliveries in a group: go down the ladder
+    default_days: tuple[int, int] | None = None  # business days when no history; None: say none
+    history_days: int = 180  # deliveries older than this are not learned from
+    refresh_s: float = 600.0  # the model reads new deliveries this often
+    saturday_carriers: tuple[str, ...] = ("usps",)  # carriers that deliver on Saturdays
+    early_share: float = 0.25  # the carrier's ETAs are "early" when more arrive after them
+    load_days: int = 14  # the recent days the fulfilment rate is measured over
