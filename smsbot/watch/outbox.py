@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from smsbot.channels.twilio_post import FormPoster
 from smsbot.channels.twilio_rest import TwilioError, TwilioRest
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
@@ -74,12 +75,15 @@ class Outbox:
         clock: Callable[[], datetime],
         *,
         rng: random.Random | None = None,
+        poster: FormPoster | None = None,
     ) -> None:
+        """`poster` carries Twilio's create POSTs (default: over `http`; `open_services`
+        gives an aiohttp one, see `smsbot.channels.twilio_post`)."""
         self._settings = settings
         self._store = store
         self._clock = clock
         self._rng = rng or random.Random()
-        self.twilio = TwilioRest(settings, http)
+        self.twilio = TwilioRest(settings, http, poster)
         self._batches = BatchSender(settings, store, self.twilio, clock, self._rng)
         self._warned = False
         # One round at a time in this process (the watcher's loop and `run` share the
