@@ -685,3 +685,20 @@ async def test_a_round_claims_and_records_a_whole_batch_in_two_store_calls(
     assert sorted(post["To"] for post in fake.posts()) == phones
     assert all(m is not None and m.state == "sent" and m.attempts == 1 for m in messages)
     assert len({m.sid for m in messages if m is not None}) == 30
+
+
+async def test_batch_after_batch_each_message_is_posted_once(
+    open_outbox: OutboxFactory, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches overlap (the next is claimed while the last one's POSTs fly): every message
+    still goes out exactly once, and the count is right."""
+    monkeypatch.setattr("smsbot.watch.outbox.BATCH", 3)
+    numbers = [f"+1212555{100 + i:04d}" for i in range(10)]
+    async with open_outbox() as outbox:
+        for i, number in enumerate(numbers):
+            await outbox.enqueue(to=number, channel="sms", body=f"Hi {i}", key=f"k{i}")
+        assert await outbox.send_due() == 10
+        assert await outbox.send_due() == 0
+        states = {(await row(outbox, f"k{i}")).state for i in range(10)}
+    assert sorted(post["To"] for post in fake.posts()) == numbers
+    assert states == {OutboxState.SENT}

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from smsbot.channels.twilio_rest import (
@@ -59,6 +60,14 @@ def backoff(attempt: int, rng: random.Random) -> timedelta:
     return ceiling / 2 + ceiling / 2 * rng.random()
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed batch: the messages to POST, and how many the claim moved out of waiting."""
+
+    messages: Sequence[OutboxMessage]
+    moved: int
+
+
 class BatchSender:
     """Sends batches of due messages for `Outbox` (see the module docstring)."""
 
@@ -77,9 +86,10 @@ class BatchSender:
         self._rng = rng
         self._slots = asyncio.Semaphore(CONCURRENCY)
 
-    async def send(self, due: Sequence[OutboxMessage], now: datetime) -> tuple[int, int]:
-        """Send `due` (waiting messages, due at `now`): how many were sent, and how many
-        messages the batch moved out of waiting at all (0: nothing more can happen now)."""
+    async def claim(self, due: Sequence[OutboxMessage], now: datetime) -> Claimed:
+        """Plan and claim `due` (waiting messages, due at `now`) in one transaction: what
+        to POST, and how many messages the batch moved out of waiting at all (0: nothing
+        more can happen now)."""
         quiet = self._settings.watch.quiet_hours
         claims: list[OutboxClaim] = []
         holds: list[OutboxHold] = []
@@ -106,23 +116,27 @@ class BatchSender:
             for message_id in ids:
                 message = by_id[message_id]
                 log.info("%s to %s deferred (%s)", message.key, mask(message.phone), reason)
+        moved = len(batch.claimed) + len(batch.suppressed) + len(batch.held) + len(batch.over_cap)
+        return Claimed(batch.claimed, moved)
+
+    async def deliver(self, claimed: Claimed) -> int:
+        """POST the claimed messages (at most `CONCURRENCY` at once, shared by every batch
+        of this sender) and record their outcomes in one transaction; how many were sent."""
         results = await asyncio.gather(
-            *(self._post(message) for message in batch.claimed), return_exceptions=True
+            *(self._post(message) for message in claimed.messages), return_exceptions=True
         )
         outcomes: list[OutboxOutcome] = []
-        for message, result in zip(batch.claimed, results, strict=True):
+        for message, result in zip(claimed.messages, results, strict=True):
             if isinstance(result, OutboxOutcome):
                 outcomes.append(result)
             else:  # left "sending": reconciled once its lease runs out, never resent blindly
                 log.error("%s to %s: %r", message.key, mask(message.phone), result)
         moved = set(await self._store.finish_outbox_batch(outcomes, self._clock()))
-        sent = sum(
+        return sum(
             1
             for outcome in outcomes
             if outcome.message_id in moved and outcome.changes.get("state") == OutboxState.SENT
         )
-        settled = len(batch.claimed) + len(batch.suppressed) + len(batch.held)
-        return sent, settled + len(batch.over_cap)
 
     async def _post(self, message: OutboxMessage) -> OutboxOutcome:
         """POST one claimed message; what became of it (`message.attempts` counts this one)."""
