@@ -38,5 +38,10 @@ if __name__ == "__main__":
     port, twiml = int(sys.argv[1]), Path(sys.argv[2]).read_text(encoding="utf-8")
     # The same options as `smsbot serve` (smsbot/cli.py), so only the app differs.
     uvicorn.run(
-        create_app(twiml), host="127.0.0.1", port=port, log_level="info", proxy_headers=True
+        create_app(twiml),
+        host="127.0.0.1",
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        access_log=False,  # as `smsbot serve` without --access-log
     )

@@ -40,6 +40,7 @@ from common import (
 )
 
 sys.path.insert(0, str(ROOT))  # the fake Twilio of the tests
+from smsbot.channels.twilio_post import AiohttpPoster
 from smsbot.config import load_settings
 from smsbot.store import Store, open_store
 from smsbot.watch import outbox_send
@@ -52,6 +53,8 @@ TARGET = 500.0
 _TRIED = os.environ.get("BENCH_CONCURRENCY", "8,12,16,32")
 CONCURRENCIES = tuple(int(c) for c in _TRIED.split(","))
 DEFAULT_CONCURRENCY = outbox_send.CONCURRENCY
+#: The POST's client: aiohttp (what `open_services` uses), httpx (the shared client, before).
+CLIENTS = tuple(os.environ.get("BENCH_CLIENTS", "aiohttp,httpx").split(","))
 #: Twilio's sending rates (messages per second per sender) the figure is compared with.
 TWILIO_RATES = {"long code": 1.0, "toll-free": 3.0, "short code": 100.0}
 
@@ -112,13 +115,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(work: Path, url: str, count: int, concurrency: int) -> Run:
-    """Enqueue `count` messages and send them all with `concurrency` POSTs in flight."""
+async def measure(work: Path, url: str, count: int, concurrency: int, client: str) -> Run:
+    """Enqueue `count` messages and send them all with `concurrency` POSTs in flight, over
+    `client` ("aiohttp" as `open_services` sends, or "httpx", the shared client)."""
     outbox_send.CONCURRENCY = concurrency  # read when the outbox is built
     config = write_config(
-        work / f"smsbot-{concurrency}.toml",
+        work / f"smsbot-{client}-{concurrency}.toml",
         {
-            "store": {"path": str(work / f"smsbot-{concurrency}.db")},
+            "store": {"path": str(work / f"smsbot-{client}-{concurrency}.db")},
             "twilio": {
                 "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                 "from_number": "+12025550100", "api_base_url": url,
@@ -129,8 +133,12 @@ async def measure(work: Path, url: str, count: int, concurrency: int) -> Run:
     settings = load_settings(config)
     async with await open_store(settings.store.url) as store:
         counting = Counting(store)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
-            outbox = Outbox(settings, counting, http, lambda: datetime.now(UTC))
+        async with (
+            httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http,
+            AiohttpPoster("smsbot/bench") as aiohttp,
+        ):
+            poster = aiohttp if client == "aiohttp" else None
+            outbox = Outbox(settings, counting, http, lambda: datetime.now(UTC), poster=poster)
             for i in range(count):
                 await outbox.enqueue(
                     to=f"+1202{5_000_000 + i:07d}", channel="sms", body=f"Your parcel {i}",
@@ -167,26 +175,29 @@ def main() -> int:
             url + "/healthz",
         )
         try:
-            runs: dict[int, tuple[Run, float]] = {}
+            runs: dict[tuple[str, int], tuple[Run, float]] = {}
             for concurrency in CONCURRENCIES:
-                fake_cpu = cpu_seconds(fake.pid)
-                run = asyncio.run(measure(work, url, count, concurrency))
-                runs[concurrency] = run, (cpu_seconds(fake.pid) - fake_cpu) / count * 1e6
+                for client in CLIENTS:  # interleaved: both see the same machine
+                    fake_cpu = cpu_seconds(fake.pid)
+                    run = asyncio.run(measure(work, url, count, concurrency, client))
+                    fake_us = (cpu_seconds(fake.pid) - fake_cpu) / count * 1e6
+                    runs[client, concurrency] = run, fake_us
         finally:
             stop(fake)
     floor = 1 / LATENCY_S
     print(f"{count} messages per run, fake Twilio at {LATENCY_S * 1000:.0f} ms, 1 worker")
     print(f"load average before/after: {load} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    for concurrency, (run, fake_us) in runs.items():
+    for (client, concurrency), (run, fake_us) in runs.items():
         busy = run.cpu_us * count / 1e6 / run.seconds
-        print(f"{concurrency:>3} POSTs in flight: {run.rate:,.0f} sends/s; per send "
+        print(f"{client:>7}, {concurrency:>3} POSTs in flight: {run.rate:,.0f} sends/s; per send "
               f"{run.calls:.3f} store calls, {run.cpu_us:,.0f} µs CPU here (this process "
               f"{busy:.0%} busy), {fake_us:,.0f} µs in the fake; one free core at "
               f"{run.cpu_us:,.0f} µs/send would allow {1e6 / run.cpu_us:,.0f}/s")  # fmt: skip
-    best, (run, _) = max(runs.items(), key=lambda item: item[1][0].rate)
+    mine = {key: value for key, value in runs.items() if key[0] == "aiohttp"} or runs
+    (client, best), (run, _) = max(mine.items(), key=lambda item: item[1][0].rate)
     rate = run.rate
     print(f"one POST at a time (the latency floor): {floor:.0f} sends/s; best ratio "
-          f"{rate / floor:.1f}x ({best} in flight; the outbox's default is "
+          f"{rate / floor:.1f}x ({client}, {best} in flight; the outbox's default is "
           f"{DEFAULT_CONCURRENCY})")  # fmt: skip
     for sender, per_second in TWILIO_RATES.items():
         print(

@@ -7,16 +7,18 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from smsbot.config import TrackingSettings
 from smsbot.errors import CarrierUnavailable
+from smsbot.lookup import breaker
+from smsbot.lookup.breaker import BREAKER_FAILURES, BREAKER_OPEN, breaker_wait
 from smsbot.lookup.gateway import CarrierGateway
-from smsbot.lookup.pauses import BREAKER_FAILURES, BREAKER_OPEN, breaker_wait
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Shipment
-from smsbot.store import Store
+from smsbot.store import Store, open_store
 from smsbot.view.package import Failure
 from tests.test_lookup import (  # noqa: F401  # `store` is a fixture
     Clock,
@@ -104,3 +106,45 @@ async def test_a_failed_probe_opens_the_breaker_for_longer(
     clock.now += BREAKER_OPEN
     await gateway.track([PARCEL])
     assert len(adapter.asked) == asked + 1
+
+
+async def test_the_breaker_is_shared_by_processes_and_one_of_them_probes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two gateways over two store connections to one file (two `serve` workers): the
+    failures of one open the breaker for the other, and only one of them probes."""
+    monkeypatch.setattr(breaker, "FRESH_S", 0.0)  # see the other worker's writes at once
+    clock = Clock()
+    settings = TrackingSettings(reply_deadline_s=1.0, carrier_timeout_s=0.5)
+    path = tmp_path / "shared.db"
+    async with await open_store(path) as one_store, await open_store(path) as two_store:
+        one_adapter, two_adapter = FakeAdapter("x"), FakeAdapter("x")
+        one = CarrierGateway(Registry({"x": one_adapter}, {"x": "t"}), one_store, settings, clock)
+        two = CarrierGateway(Registry({"x": two_adapter}, {"x": "t"}), two_store, settings, clock)
+        try:
+            one_adapter.error = CarrierUnavailable("x", "HTTP 503")
+            for _ in range(BREAKER_FAILURES):
+                await one.track([PARCEL])
+            started = time.monotonic()
+            [fast] = await two.track([PARCEL])  # the other worker answers at once
+            assert time.monotonic() - started < 0.05
+            assert fast.failure is Failure.UNAVAILABLE and two_adapter.asked == []
+
+            clock.now += BREAKER_OPEN  # half-open: both get a text; one probe between them
+            two_adapter.gate = asyncio.Event()
+            probe = asyncio.create_task(two.track([PARCEL]))
+            await asyncio.wait_for(two_adapter.calls.get(), 1)
+            asked = len(one_adapter.asked)
+            [meanwhile] = await one.track([PARCEL])
+            assert meanwhile.failure is Failure.UNAVAILABLE and len(one_adapter.asked) == asked
+            two_adapter.gate.set()
+            [probed] = await probe
+            assert probed.failure is None  # the carrier is back: closed for everyone
+
+            one_adapter.error = None
+            [closed] = await one.track([Shipment("x", "N2")])
+            assert closed.failure is None and len(one_adapter.asked) == asked + 1
+            assert await one_store.breaker_states() == {}
+        finally:
+            await one.close()
+            await two.close()

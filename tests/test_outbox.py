@@ -16,6 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from smsbot.channels.twilio_post import AiohttpPoster, FormPoster
 from smsbot.cli import main
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
@@ -65,9 +66,14 @@ class OutboxUnderTest(Outbox):
     """An outbox that keeps its store at hand for the tests' reads; jitter seeded."""
 
     def __init__(
-        self, settings: Settings, store: Store, http: httpx.AsyncClient, clock: Clock
+        self,
+        settings: Settings,
+        store: Store,
+        http: httpx.AsyncClient,
+        clock: Clock,
+        poster: FormPoster | None = None,
     ) -> None:
-        super().__init__(settings, store, http, clock, rng=random.Random(7))
+        super().__init__(settings, store, http, clock, rng=random.Random(7), poster=poster)
         self.store = store
 
 
@@ -92,17 +98,21 @@ def make_settings_for(
     return build
 
 
-@pytest.fixture
-def open_outbox(make_settings_for: Callable[..., Settings], clock: Clock) -> OutboxFactory:
-    """`async with open_outbox(**sections) as outbox`: a store, a client, an outbox."""
+@pytest.fixture(params=["httpx", "aiohttp"])
+def open_outbox(
+    make_settings_for: Callable[..., Settings], clock: Clock, request: pytest.FixtureRequest
+) -> OutboxFactory:
+    """`async with open_outbox(**sections) as outbox`: a store, a client, an outbox; its
+    POSTs over the shared httpx client or (as `open_services` sends) over aiohttp."""
 
     @asynccontextmanager
     async def opened(**sections: dict[str, Any]) -> AsyncIterator[OutboxUnderTest]:
         settings = make_settings_for(**sections)
         store = await open_store(settings.store.path)
         try:
-            async with httpx.AsyncClient() as http:
-                yield OutboxUnderTest(settings, store, http, clock)
+            async with httpx.AsyncClient() as http, AiohttpPoster("smsbot/test") as aiohttp:
+                poster = aiohttp if request.param == "aiohttp" else None
+                yield OutboxUnderTest(settings, store, http, clock, poster)
         finally:
             await store.close()
 
@@ -675,3 +685,20 @@ async def test_a_round_claims_and_records_a_whole_batch_in_two_store_calls(
     assert sorted(post["To"] for post in fake.posts()) == phones
     assert all(m is not None and m.state == "sent" and m.attempts == 1 for m in messages)
     assert len({m.sid for m in messages if m is not None}) == 30
+
+
+async def test_batch_after_batch_each_message_is_posted_once(
+    open_outbox: OutboxFactory, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches overlap (the next is claimed while the last one's POSTs fly): every message
+    still goes out exactly once, and the count is right."""
+    monkeypatch.setattr("smsbot.watch.outbox.BATCH", 3)
+    numbers = [f"+1212555{100 + i:04d}" for i in range(10)]
+    async with open_outbox() as outbox:
+        for i, number in enumerate(numbers):
+            await outbox.enqueue(to=number, channel="sms", body=f"Hi {i}", key=f"k{i}")
+        assert await outbox.send_due() == 10
+        assert await outbox.send_due() == 0
+        states = {(await row(outbox, f"k{i}")).state for i in range(10)}
+    assert sorted(post["To"] for post in fake.posts()) == numbers
+    assert states == {OutboxState.SENT}

@@ -1,48 +1,43 @@
-"""What Twilio's error codes mean, in Twilio's own words, for the merchant's terminal.
+"""How a call to Twilio's REST API failed (see `smsbot.channels.twilio_rest`).
 
-A status callback carries only `ErrorCode` (30003…), never a text, so `smsbot outbox` would
-print "error 30003: " and leave the merchant to look it up. These are the titles of Twilio's
-error dictionary (https://www.twilio.com/docs/errors/{code}) for the codes a bot that texts
-customers meets; other codes point at that page.
+TwilioError (SmsbotError)   a call to Twilio's REST API failed
+├── TwilioRejected          4xx: Twilio refused the message; `code` (e.g. 21610), `status`
+├── TwilioRetryable         429, 5xx or no connection: nothing was created; `retry_after`
+└── TwilioUncertain         the request may have reached Twilio (timeout, broken reply)
 """
 
 from __future__ import annotations
 
-#: Twilio's title of each error code smsbot's messages commonly end with.
-TITLES: dict[int, str] = {
-    20003: "Authentication Error: check the account SID and auth token",
-    20429: "Too Many Requests",
-    21211: "Invalid 'To' Phone Number",
-    21408: "Permission to send an SMS has not been enabled for the region indicated by the "
-    "'To' number",
-    21606: "The 'From' phone number provided is not a valid message-capable Twilio phone "
-    "number for this destination/account",
-    21608: "The 'To' phone number provided is not yet verified for this (trial) account",
-    21610: "Attempt to send to unsubscribed recipient (the customer replied STOP)",
-    21612: "The 'To' phone number is not currently reachable via SMS",
-    21614: "'To' number is not a valid mobile number",
-    30001: "Queue overflow",
-    30002: "Account suspended",
-    30003: "Unreachable destination handset",
-    30004: "Message blocked",
-    30005: "Unknown destination handset",
-    30006: "Landline or unreachable carrier",
-    30007: "Message filtered (carrier violation)",
-    30008: "Unknown error",
-    30032: "Toll-Free Number Has Not Been Verified",
-    30034: "Message from an unregistered number (US A2P 10DLC)",
-    63003: "Channel could not find To address",
-    63015: "Channel Sandbox can only send messages to phone numbers that have joined the Sandbox",
-    63016: "Failed to send freeform message because you are outside the allowed window "
-    "(WhatsApp: use a Message Template)",
-}
+import re
+
+from smsbot.errors import SmsbotError
+from smsbot.phones import mask
+
+_NUMBER = re.compile(r"\+?\d{7,}")
 
 
-def error_text(code: int | None, message: str | None) -> str:
-    """ "error 30003: Unreachable destination handset": the message Twilio gave, else its
-    documented title, else where to read about the code; "" without a code or message."""
-    given = (message or "").strip()
-    if code is None:
-        return given
-    text = given or TITLES.get(code) or f"see https://www.twilio.com/docs/errors/{code}"
-    return f"error {code}: {text}"
+class TwilioError(SmsbotError):
+    """A call to Twilio's REST API failed."""
+
+
+class TwilioRejected(TwilioError):
+    """Twilio refused the message (4xx); sending it again would fail the same way."""
+
+    def __init__(self, status: int, code: int | None, message: str) -> None:
+        self.status = status
+        self.code = code
+        # Twilio's texts name the number ("The 'To' number +1555... is not valid"): mask it.
+        self.text = message = _NUMBER.sub(lambda found: mask(found.group()), message)
+        super().__init__(f"Twilio refused the message: HTTP {status}, error {code}: {message}")
+
+
+class TwilioRetryable(TwilioError):
+    """Twilio was unreachable, busy (429) or failing (5xx): nothing was created."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class TwilioUncertain(TwilioError):
+    """The request may have reached Twilio: whether a message was created is unknown."""

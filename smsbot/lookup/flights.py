@@ -2,8 +2,9 @@
 
 Whoever asks about a number that is being asked now (a reply, the watcher) waits for that
 call instead of making another. A call caches its results before it answers anyone, and
-reports its outcome to the carrier's pauses. Every failure becomes a `Miss` value, never an
-exception: a broken adapter must not take a reply or a watch pass down with it.
+reports its outcome to the carrier's pauses and breaker. Every failure becomes a `Miss`
+value, never an exception: a broken adapter must not take a reply or a watch pass down
+with it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from smsbot.errors import (
     CarrierUnavailable,
     NoAdapterError,
 )
+from smsbot.lookup.breaker import Breakers
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.metrics.instruments import carrier_call
 from smsbot.tracking import TrackingResult
@@ -67,12 +69,18 @@ class Flights:
     """
 
     def __init__(
-        self, registry: Registry, store: Store, clock: Clock, pauses: CarrierPauses
+        self,
+        registry: Registry,
+        store: Store,
+        clock: Clock,
+        pauses: CarrierPauses,
+        breakers: Breakers,
     ) -> None:
         self._registry = registry
         self._store = store
         self._clock = clock
         self._pauses = pauses
+        self._breakers = breakers
         # The answer-to-be of every (carrier, number) being asked now, shared by all askers.
         self._flights: dict[Key, asyncio.Future[Answer]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -174,6 +182,7 @@ class Flights:
         except TimeoutError:
             log.warning("%s: no answer within %.1f s", carrier, timeout_s)
             self._pauses.failed(carrier, "timeout")
+            await self._breakers.failed(carrier, "timeout")
             return Miss(Failure.TIMEOUT, f"no answer within {timeout_s:.1f} s")
         except CarrierError as exc:
             log.warning("%s: %s", carrier, exc)
@@ -181,6 +190,7 @@ class Flights:
                 self._pauses.rate_limited(carrier, exc.retry_after)
             else:
                 self._pauses.failed(carrier, str(exc))
+                await self._breakers.failed(carrier, str(exc))
             miss = Miss(FAILURES.get(type(exc), _closest_failure(exc)), str(exc))
             if not exc.partial:
                 return miss
@@ -191,6 +201,7 @@ class Flights:
             log.exception("%s: adapter failed unexpectedly", carrier)
             return Miss(Failure.BAD_RESPONSE, f"internal error: {exc!r}")
         self._pauses.answered(carrier)
+        await self._breakers.answered(carrier)
         return results
 
 

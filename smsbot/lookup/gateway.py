@@ -1,12 +1,13 @@
 """The one carrier gateway: every question to a carrier, from replies and from the watcher.
 
 In one place: the cache and its freshness, batching (the adapter's `batch_size`), per-carrier
-pauses after a 429 or failures (`pauses`), one shared call per number (`flights`), and
-failures as values. Replies ask with `track` inside one deadline: a carrier that fails or is
-late becomes `PackageStatus.failure`, with the last known result from the cache when there
-is one, and a carrier that answers after the deadline still fills the cache (within
-`carrier_timeout_s`) for the next text. The watcher asks with `refresh`: no deadline, one
-`Fresh`, `Failed` or `Postponed` per number.
+pauses after a 429 or failures (`pauses`), a circuit breaker shared by every process
+(`breaker`), one shared call per number (`flights`), and failures as values. Replies ask
+with `track` inside one deadline: a carrier that fails or is late becomes
+`PackageStatus.failure`, with the last known result from the cache when there is one, and a
+carrier that answers after the deadline still fills the cache (within `carrier_timeout_s`)
+for the next text. The watcher asks with `refresh`: no deadline, one `Fresh`, `Failed` or
+`Postponed` per number.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from smsbot.errors import NoAdapterError
+from smsbot.lookup.breaker import Breakers
 from smsbot.lookup.flights import Answer, Flights, Key, Miss
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.lookup.registry import carrier_display_name
@@ -93,7 +95,8 @@ class CarrierGateway:
         self._settings = settings
         self._clock = clock
         self._pauses = CarrierPauses(clock)
-        self._flights = Flights(registry, store, clock, self._pauses)
+        self._breakers = Breakers(store, clock)
+        self._flights = Flights(registry, store, clock, self._pauses, self._breakers)
         self._unserved: set[str] = set()
         # A carrier that is down warns once per interval, not once per text (`repeats`).
         self._repeats = RepeatedWarnings(lambda: clock().timestamp())
@@ -149,7 +152,7 @@ class CarrierGateway:
                 paused = Miss(Failure.RATE_LIMITED, "paused after a 429")
                 answers.update(((carrier, n), paused) for n in numbers)
                 continue
-            if not self._pauses.admit(carrier):  # its breaker is open: answer at once
+            if not await self._breakers.admit(carrier):  # its breaker is open: answer at once
                 down = Miss(Failure.UNAVAILABLE, "not answering (failed repeatedly)")
                 answers.update(((carrier, n), down) for n in numbers)
                 continue

@@ -18,6 +18,7 @@ from smsbot.store.api import (
     Store,
     TrackingCacheStore,
 )
+from smsbot.store.breakers import BreakerState, BreakerStore
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore, Survey
 from smsbot.store.escalations import (
@@ -85,6 +86,8 @@ __all__ = [
     "AdminUser",
     "AdminUserStore",
     "AlertState",
+    "BreakerState",
+    "BreakerStore",
     "CachedTracking",
     "CarrierKpi",
     "CheckOutcome",

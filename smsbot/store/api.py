@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from smsbot.orders.model import Order
+from smsbot.store.breakers import BreakerStore
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore
 from smsbot.store.eta import EtaStore
@@ -337,6 +338,7 @@ class Store(
     CsatStore,
     ShopOrderStore,
     EtaStore,
+    BreakerStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -39,8 +39,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from smsbot.channels.twilio_errors import error_text
+from smsbot.channels.twilio_post import FormPoster
 from smsbot.channels.twilio_rest import TwilioError, TwilioRest
+from smsbot.channels.twilio_titles import error_text
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
 from smsbot.phones import mask, strip_channel
@@ -75,12 +76,15 @@ class Outbox:
         clock: Callable[[], datetime],
         *,
         rng: random.Random | None = None,
+        poster: FormPoster | None = None,
     ) -> None:
+        """`poster` carries Twilio's create POSTs (default: over `http`; `open_services`
+        gives an aiohttp one, see `smsbot.channels.twilio_post`)."""
         self._settings = settings
         self._store = store
         self._clock = clock
         self._rng = rng or random.Random()
-        self.twilio = TwilioRest(settings, http)
+        self.twilio = TwilioRest(settings, http, poster)
         self._batches = BatchSender(settings, store, self.twilio, clock, self._rng)
         self._warned = False
         # One round at a time in this process (the watcher's loop and `run` share the
@@ -160,13 +164,32 @@ class Outbox:
                 self._warned = True
             return 0
         await self._reconcile(now)
+        # Batch after batch, until a batch is short or nothing moves. The next batch is
+        # read, claimed and started while the last one's POSTs are in flight (its rows are
+        # "sending" by then, so never read twice; the POST slots are shared, so at most
+        # CONCURRENCY are out): the slots stay full across batches instead of draining at
+        # each batch's end and waiting for its store calls (issue 20). At most two batches.
         sent = 0
-        while True:  # batch after batch, until a batch is short or nothing moves
-            due = await self._store.due_outbox(now, limit=BATCH)
-            done, moved = await self._batches.send(due, now) if due else (0, 0)
-            sent += done
-            if len(due) < BATCH or not moved:
-                return sent
+        running: list[asyncio.Task[int]] = []
+        try:
+            while True:
+                due = await self._store.due_outbox(now, limit=BATCH)
+                claimed = await self._batches.claim(due, now) if due else None
+                if claimed is not None and claimed.messages:
+                    running.append(asyncio.create_task(self._batches.deliver(claimed)))
+                if len(running) > 1:
+                    sent += await running[0]  # popped once done: a cancel here reaches it
+                    running.pop(0)
+                if claimed is None or len(due) < BATCH or not claimed.moved:
+                    break
+            while running:
+                sent += await running[0]
+                running.pop(0)
+        finally:
+            for task in running:  # cancelled, or the store failed: stop those POSTs too
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        return sent
 
     async def run(self, stop: asyncio.Event) -> None:
         """Call `send_due` every POLL_S seconds, and as soon as something is enqueued, until

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from smsbot.channels.twilio_rest import (
@@ -44,10 +45,12 @@ BACKOFF_MAX = timedelta(hours=1)
 BATCH = 200
 #: POSTs in flight at once. Twilio queues what it accepts and sends it at the sender's
 #: rate (1 msg/s per long code), so more in flight only helps until Twilio's API
-#: concurrency limit answers 429 (retried with backoff). Kept small on purpose: httpx's
-#: connection pool spends CPU per request that grows with the square of the connections in
-#: use (bench/outbox.py: about 2.0 ms of CPU per send at 8, 2.7 at 16, 4.8 at 32).
-CONCURRENCY = 12
+#: concurrency limit answers 429 (retried with backoff). With aiohttp (what
+#: `open_services` gives the outbox) a POST costs about 0.4 ms of CPU whatever the number
+#: in flight, so 32 allows 1,600 sends/s at 20 ms; over httpx it was 12, because httpcore's
+#: pool cost grows with the connections in use (bench/outbox.py: 2.6 ms a send at 12, 4.2
+#: at 32).
+CONCURRENCY = 32
 
 
 def backoff(attempt: int, rng: random.Random) -> timedelta:
@@ -55,6 +58,14 @@ def backoff(attempt: int, rng: random.Random) -> timedelta:
     fixed, half random), so many messages failing together do not retry together."""
     ceiling = min(BACKOFF_BASE * (1 << min(max(attempt - 1, 0), 20)), BACKOFF_MAX)
     return ceiling / 2 + ceiling / 2 * rng.random()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed batch: the messages to POST, and how many the claim moved out of waiting."""
+
+    messages: Sequence[OutboxMessage]
+    moved: int
 
 
 class BatchSender:
@@ -75,9 +86,10 @@ class BatchSender:
         self._rng = rng
         self._slots = asyncio.Semaphore(CONCURRENCY)
 
-    async def send(self, due: Sequence[OutboxMessage], now: datetime) -> tuple[int, int]:
-        """Send `due` (waiting messages, due at `now`): how many were sent, and how many
-        messages the batch moved out of waiting at all (0: nothing more can happen now)."""
+    async def claim(self, due: Sequence[OutboxMessage], now: datetime) -> Claimed:
+        """Plan and claim `due` (waiting messages, due at `now`) in one transaction: what
+        to POST, and how many messages the batch moved out of waiting at all (0: nothing
+        more can happen now)."""
         quiet = self._settings.watch.quiet_hours
         claims: list[OutboxClaim] = []
         holds: list[OutboxHold] = []
@@ -104,23 +116,27 @@ class BatchSender:
             for message_id in ids:
                 message = by_id[message_id]
                 log.info("%s to %s deferred (%s)", message.key, mask(message.phone), reason)
+        moved = len(batch.claimed) + len(batch.suppressed) + len(batch.held) + len(batch.over_cap)
+        return Claimed(batch.claimed, moved)
+
+    async def deliver(self, claimed: Claimed) -> int:
+        """POST the claimed messages (at most `CONCURRENCY` at once, shared by every batch
+        of this sender) and record their outcomes in one transaction; how many were sent."""
         results = await asyncio.gather(
-            *(self._post(message) for message in batch.claimed), return_exceptions=True
+            *(self._post(message) for message in claimed.messages), return_exceptions=True
         )
         outcomes: list[OutboxOutcome] = []
-        for message, result in zip(batch.claimed, results, strict=True):
+        for message, result in zip(claimed.messages, results, strict=True):
             if isinstance(result, OutboxOutcome):
                 outcomes.append(result)
             else:  # left "sending": reconciled once its lease runs out, never resent blindly
                 log.error("%s to %s: %r", message.key, mask(message.phone), result)
         moved = set(await self._store.finish_outbox_batch(outcomes, self._clock()))
-        sent = sum(
+        return sum(
             1
             for outcome in outcomes
             if outcome.message_id in moved and outcome.changes.get("state") == OutboxState.SENT
         )
-        settled = len(batch.claimed) + len(batch.suppressed) + len(batch.held)
-        return sent, settled + len(batch.over_cap)
 
     async def _post(self, message: OutboxMessage) -> OutboxOutcome:
         """POST one claimed message; what became of it (`message.attempts` counts this one)."""

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from smsbot.channels.twilio_errors import error_text
+from smsbot.channels.twilio_titles import error_text
 from smsbot.cli import main
 from smsbot.config import load_settings
 from smsbot.store import OutboxMessage, OutboxState, open_store
@@ -123,7 +123,25 @@ def test_watch_once_logs_no_request_lines_and_no_sender_error_with_a_service(
     assert "1 sent" in ran.stdout and "0 alerts delivered" in ran.stdout
     assert twilio.fake.posts()[0]["MessagingServiceSid"] == "MG" + "1" * 32
     assert "from_number" not in ran.stderr and " ERROR " not in ran.stderr
-    assert ("HTTP Request: POST" in ran.stderr) is verbose
+    # Twilio's POSTs go over aiohttp (issue 20); httpx's per-request lines (carrier calls)
+    # are quieted without -v: `test_httpx_request_lines_show_with_verbose_only`.
+    assert "HTTP Request:" not in ran.stderr
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_httpx_request_lines_show_with_verbose_only(verbose: bool) -> None:
+    import logging
+
+    from smsbot.cli.base import setup_logging
+
+    httpx_logger = logging.getLogger("httpx")
+    before = httpx_logger.level
+    try:
+        setup_logging(verbose)
+        assert httpx_logger.isEnabledFor(logging.INFO) is verbose
+        assert not logging.getLogger("httpcore").isEnabledFor(logging.DEBUG)
+    finally:
+        httpx_logger.setLevel(before)
 
 
 def test_a_protection_switched_off_is_one_warning_not_two(tmp_path: Path) -> None:

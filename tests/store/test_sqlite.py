@@ -32,8 +32,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
 #: events out of order, inbox, links, console (escalations, users, first ETAs), leases, csat,
-#: shop order ids, eta history.
-LATEST = 12
+#: shop order ids, eta history, carrier breakers.
+LATEST = 13
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from smsbot.store.sqlite.breakers import BreakerSqlite
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
 from smsbot.store.sqlite.csat import CsatStore
@@ -28,6 +29,7 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 class SqliteStore(
     ShopOrderStore,
     EtaStore,
+    BreakerSqlite,
     OutboxBatchSqlite,
     CsatStore,
     TurnStore,

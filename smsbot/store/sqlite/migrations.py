@@ -227,5 +227,13 @@ V12: tuple[str, ...] = (
     "CREATE INDEX eta_told_at ON eta_told (told_at)",
 )
 
+#: Migration 13: each carrier's circuit breaker, shared by every process (issue 20); a row
+#: exists while the carrier has failed since its last good answer.
+V13: tuple[str, ...] = (
+    """CREATE TABLE carrier_breakers (
+        carrier TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+        open_until TEXT, probe_until TEXT, updated_at TEXT NOT NULL)""",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
