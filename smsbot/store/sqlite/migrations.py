@@ -195,5 +195,8 @@ V10: tuple[str, ...] = (
     "CREATE INDEX csat_answered ON csat_surveys (answered_at)",
 )
 
+#: Migration 11: what MORE continues in a conversation (issue 14): JSON, NULL for nothing.
+V11: tuple[str, ...] = ("ALTER TABLE sessions ADD COLUMN continuation TEXT",)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
