@@ -120,12 +120,9 @@ class Enquiries:
             if order is None or not visible:
                 # From here on, only `number` (as typed) and the sender's own state may show.
                 wording = turn.wording(self._bot)
-                if self._access.asks_postal_code:  # asked one at a time; MORE has the rest
-                    parts.append(replies.ask_postal_code(number, wording))
-                    changes.update(pending_order=number, more=Continuation(orders=rest))
-                    intent = "verify"
-                    break
-                part, left, view = replies.order_not_found(number, wording), None, None
+                asks = self._access.asks_postal_code  # one at a time; the rest come after it
+                say = replies.ask_postal_code if asks else replies.order_not_found
+                part, left, view = say(number, wording), None, None
             else:
                 if not seen:  # "Reply MORE" in the language of the orders answered
                     more = replies.more_prompt(turn.wording(self._bot, order))
@@ -141,12 +138,17 @@ class Enquiries:
             if visible and order is not None:
                 seen.append(order)
                 views.append(view)
+            elif self._access.asks_postal_code:
+                changes.update(pending_order=number, more=Continuation(orders=rest))
+                intent = "verify"
+                break
             if left is not None:  # the order's own packages were cut: they come first
                 changes["more"] = Continuation(orders=(number, *rest), package_at=left)
                 break
         text = " ".join(parts)
         budget = turn.wording(self._bot).max_segments
-        if changes["more"] and (not text.endswith(more) or segment_count(text) > budget):
+        cut = changes["more"] and not changes["pending_order"]  # a question ends the text
+        if cut and (not text.endswith(more) or segment_count(text) > budget):
             text = truncate(text.removesuffix(more).rstrip(), budget, suffix=more)
         if seen:
             changes["last_order"] = seen[-1].number
