@@ -281,6 +281,8 @@ def test_return_leg_alone() -> None:
     assert spanish == (
         "Pedido 1001: Tu devolucion (UPS): etiqueta creada, aun sin entregar al transportista."
     )
+    silent = package(None, failure=Failure.UNAVAILABLE, checked_at=None, kind=Leg.RETURN)
+    assert order_status("1001", [silent], wording()).startswith("Order 1001, your return: UPS ")
 
 
 def test_no_packages_is_no_shipments() -> None:

@@ -139,6 +139,7 @@ ENGLISH = Language(
         "menu_more": "You have {count} open orders. Reply {choices}. Reply MORE for the rest.",
         "menu_not_listed": "{choice} isn't on the list. Reply a number from 1 to {last}, "
         "or text your order number.",
+        "order_return_unanswered": "Order {order}, your return: {body}",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

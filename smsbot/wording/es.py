@@ -139,6 +139,7 @@ SPANISH = Language(
         "ver el resto.",
         "menu_not_listed": "{choice} no esta en la lista. Responde un numero del 1 al {last}, "
         "o escribe tu pedido.",
+        "order_return_unanswered": "Pedido {order}, tu devolucion: {body}",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

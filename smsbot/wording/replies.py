@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from smsbot.orders.model import Leg
 from smsbot.view.order import LegView, OrderView
 from smsbot.view.package import PackageStatus
 from smsbot.wording import leg as legs
@@ -85,7 +86,8 @@ def status_page(
         if returned is not None:
             text = say(w, "order_return", order=order, body=returned)
             return truncate(text, w.max_segments), None
-        return legs.fit_one(lambda body: say(w, "order", order=order, body=body), only, w), None
+        key = "order_return_unanswered" if only.kind is Leg.RETURN else "order"
+        return legs.fit_one(lambda body: say(w, key, order=order, body=body), only, w), None
     start = min(max(start, 0), len(view.legs) - 1)
     items = [legs.item(n, leg, w) for n, leg in enumerate(view.legs[start:], start + 1)]
 
