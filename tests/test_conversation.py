@@ -186,7 +186,8 @@ async def test_question_in_spanish_gets_a_spanish_menu(make_settings: SettingsFa
 async def test_order_locale_wins_for_the_owner(make_settings: SettingsFactory) -> None:
     orders = (order("2001", "DEMO1001", locale="es-MX"),)
     async with chatting(make_settings(), orders) as chat:
-        assert (await chat.says("order 2001")).startswith("Pedido 2001: ")
+        assert (await chat.says("2001")).startswith("Pedido 2001: ")  # the text says nothing
+        assert (await chat.says("order 2001")).startswith("Order 2001: ")  # words do (issue 14)
 
 
 async def test_merchant_language_is_the_default(make_settings: SettingsFactory) -> None:

@@ -270,7 +270,19 @@ def test_tracking_number_reply_has_no_order_details() -> None:
 def test_return_leg_alone() -> None:
     tracked = result(Status.IN_TRANSIT)
     reply = order_status("1001", [package(tracked, kind=Leg.RETURN)], wording())
-    assert reply == "Order 1001 (return): In transit with UPS."
+    assert reply == "Order 1001: Your return (UPS): on its way back to us."
+    label = order_status(
+        "1001", [package(result(Status.LABEL_CREATED), kind=Leg.RETURN)], wording()
+    )
+    assert label == "Order 1001: Your return (UPS): label created, not yet dropped off."
+    spanish = order_status(
+        "1001", [package(result(Status.LABEL_CREATED), kind=Leg.RETURN)], wording("es")
+    )
+    assert spanish == (
+        "Pedido 1001: Tu devolucion (UPS): etiqueta creada, aun sin entregar al transportista."
+    )
+    silent = package(None, failure=Failure.UNAVAILABLE, checked_at=None, kind=Leg.RETURN)
+    assert order_status("1001", [silent], wording()).startswith("Order 1001, your return: UPS ")
 
 
 def test_no_packages_is_no_shipments() -> None:
@@ -456,7 +468,7 @@ def test_several_packages_with_a_return_leg_and_failures() -> None:
     ]
     assert order_status("1001", packages, wording(max_segments=5)) == (
         "Order 1001, 6 packages: 1) UPS: Out for delivery today. "
-        "2) Return: DHL: In transit. "
+        "2) Your return (DHL): on its way back to us. "
         "3) FedEx: Not answering right now; last update (5 min ago): In transit, ETA Thu Nov 26. "
         "4) USPS: Not answering right now, try again soon. "
         "5) OnTrac: Can't track this carrier yet. "
@@ -465,7 +477,7 @@ def test_several_packages_with_a_return_leg_and_failures() -> None:
     )
     spanish = order_status("1001", packages, wording("es", max_segments=5))
     assert spanish.startswith("Pedido 1001, 6 paquetes: 1) UPS: en reparto hoy. ")
-    assert "2) Retorno: DHL: en camino. " in spanish
+    assert "2) Tu devolucion (DHL): en camino de vuelta a nosotros. " in spanish
     assert is_gsm7(spanish)
 
 

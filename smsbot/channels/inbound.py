@@ -77,6 +77,7 @@ class Intent:
     kind: Kind
     value: str | None = None  # the order number or compact tracking number
     tracking: tuple[Match, ...] = ()  # every carrier reading of a tracking number
+    numbers: tuple[str, ...] = ()  # every order number in the text, `value` first
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,9 @@ def classify(body: str, order_pattern: re.Pattern[str]) -> Intent:
         number = found[0].number
         readings = tuple(match for match in found if match.number == number)
         return Intent(Kind.TRACKING_NUMBER, number, readings)
-    order_number = OrderNumbers(order_pattern).find(body)
-    if order_number is not None:
-        return Intent(Kind.ORDER_NUMBER, order_number)
+    numbers = OrderNumbers(order_pattern).find_all(body)
+    if numbers:
+        return Intent(Kind.ORDER_NUMBER, numbers[0], numbers=numbers)
     if _QUESTION_WORDS.search(folded):
         return Intent(Kind.QUESTION)
     return Intent(Kind.NOISE)

@@ -4,14 +4,48 @@ pipeline as Twilio's webhook."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import click
 
 from smsbot.cli.base import config_option, fail_cleanly, orders_to_seed, run, settings_for
 from smsbot.config import Settings
+
+#: The per-sender limits of a local conversation: none that a person typing could reach.
+LOCAL_LIMIT = 1_000_000
+LOCAL_NOTE = (
+    "note: a local conversation is exempt from the per-sender message and lookup limits; "
+    "postal-code checks and lockouts still apply. Log lines go to stderr."
+)
+
+
+def local(settings: Settings) -> Settings:
+    """`settings` for a conversation typed on this machine: the merchant testing their own
+    bot is not a sender to rate-limit (the limits still guard every real channel)."""
+    bot = replace(
+        settings.bot, max_messages_per_minute=LOCAL_LIMIT, max_lookups_per_hour=LOCAL_LIMIT
+    )
+    return replace(settings, bot=bot)
+
+
+@contextmanager
+def logs_to_stderr() -> Iterator[None]:
+    """smsbot's warnings on stderr, marked as log lines, never in the transcript (stdout)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("log: %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("smsbot")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 async def converse(
@@ -21,21 +55,24 @@ async def converse(
     from smsbot.services import open_services
 
     seeded = orders_to_seed(seed)
-    async with open_services(settings, seed_orders=seeded, check_signatures=False) as bot:
-        if seed:  # the demo's delivery history: its replies tell learned windows (issue 19)
-            from smsbot.eta.simulate import demo_history
+    settings = local(settings)
+    click.echo(LOCAL_NOTE, err=True)
+    with logs_to_stderr():
+        async with open_services(settings, seed_orders=seeded, check_signatures=False) as bot:
+            if seed:  # the demo's delivery history: its replies tell learned windows (issue 19)
+                from smsbot.eta.simulate import demo_history
 
-            await bot.store.import_deliveries(demo_history(datetime.now(UTC)))
-            await bot.eta.refresh()
-        while (body := await bodies()) is not None:
-            form = {"From": sender, "Body": body, "MessageSid": "SM" + uuid.uuid4().hex}
-            message = parse_inbound(
-                form,
-                default_region=settings.bot.default_region,
-                order_pattern=settings.bot.order_number_pattern,
-            )
-            answer = await bot.conversation.answer(message)
-            click.echo(answer.text if answer.text else "(no reply)")
+                await bot.store.import_deliveries(demo_history(datetime.now(UTC)))
+                await bot.eta.refresh()
+            while (body := await bodies()) is not None:
+                form = {"From": sender, "Body": body, "MessageSid": "SM" + uuid.uuid4().hex}
+                message = parse_inbound(
+                    form,
+                    default_region=settings.bot.default_region,
+                    order_pattern=settings.bot.order_number_pattern,
+                )
+                answer = await bot.conversation.answer(message)
+                click.echo(answer.text if answer.text else "(no reply)")
 
 
 @click.command()

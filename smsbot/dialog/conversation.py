@@ -205,7 +205,9 @@ class Conversation:
             limited = verdict is Verdict.NOTICE
             text = replies.rate_limited(turn.wording(self._bot)) if limited else None
             return Answer(text, "rate_limited"), None
-        if message.language_hint in replies.LANGUAGES:
+        if message.language_hint in replies.LANGUAGES and not turn.keyword:
+            # A sentence says which language the sender reads; a lone keyword ("MAS") does
+            # not switch the conversation (issue 14).
             turn = turn.with_session(language=message.language_hint)
         if self._csat is not None and (survey := await self._csat.answer(turn)) is not None:
             return survey.answer, survey.session  # a lone 1-5 answering a pending survey
@@ -217,7 +219,8 @@ class Conversation:
         match route.step:
             case Step.HELP:
                 wording = turn.wording(self._bot)
-                text = replies.help_text(self._bot.brand, self._bot.support_contact, wording)
+                brand, contact = self._bot.brand, self._bot.support_contact
+                text = replies.help_text(brand, contact, wording, enquiries.example)
                 return turn.reply(text, Kind.HELP.value)
             case Step.AGENT:
                 return await self._escalate(turn)
@@ -226,7 +229,10 @@ class Conversation:
             case Step.POSTAL_CODE if route.number and turn.message.postal:
                 return await enquiries.postal_code(turn, route.number, turn.message.postal)
             case Step.ORDER if route.number:
-                return await enquiries.order_number(turn, route.number, route.intent)
+                numbers = route.numbers or (route.number,)
+                return await enquiries.order_numbers(turn, numbers, route.intent)
+            case Step.NOT_LISTED if turn.message.choice is not None:
+                return enquiries.not_listed(turn, turn.message.choice)
             case Step.TRACKING if route.number:
                 return await enquiries.tracking_number(turn, route.number)
             case Step.QUESTION:
@@ -251,7 +257,7 @@ class Conversation:
         last = turn.session.hint_at
         if last is not None and turn.now - last < timedelta(seconds=self._bot.hint_window_s):
             return turn.reply(None, Kind.NOISE.value)
-        text = replies.usage_hint(self._bot.brand, turn.wording(self._bot))
+        text = replies.usage_hint(self._bot.brand, turn.wording(self._bot), self._enquiries.example)
         return turn.reply(text, Kind.NOISE.value, hint_at=turn.now)
 
     async def _escalate(self, turn: Turn) -> Reply:

@@ -1,5 +1,6 @@
-"""Answers about orders and parcels: an order number, its postal code, a tracking number,
-"where is my order?", MORE. Who may see what is `Access`'s to say; the words, `replies`'.
+"""Answers about orders and parcels: order numbers (several in one text), a postal code, a
+tracking number, "where is my order?", MORE. Who may see what is `Access`'s to say; the
+words, `replies`'. What does not fit one text is left for MORE (`Session.more`).
 
 Until a sender may see an order, everything they are told depends only on what they typed
 and their own state, never on whether the order exists.
@@ -7,22 +8,26 @@ and their own state, never on whether the order exists.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from smsbot.channels.inbound import Kind
 from smsbot.config import Settings
 from smsbot.dialog.access import Access, Gate
+from smsbot.dialog.menu import Menus
 from smsbot.dialog.session import Reply, Turn
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
-from smsbot.store import Store
+from smsbot.orders.number import OrderNumbers
+from smsbot.store import Continuation, Store
 from smsbot.view.link import TrackingLinks
 from smsbot.view.order import OrderView
 from smsbot.view.package import Failure, PackageStatus
 from smsbot.wording import replies
 from smsbot.wording.link import with_link
 from smsbot.wording.replies import Wording
+from smsbot.wording.segments import segment_count, truncate
 
 
 class Enquiries:
@@ -42,6 +47,9 @@ class Enquiries:
         self._registry = registry
         self._access = access
         self._links = TrackingLinks(settings, store)
+        #: An order number in the merchant's own shape, for hints ("like SO-1001").
+        self.example = OrderNumbers(settings.bot.order_number_pattern).example()
+        self._menus = Menus(settings.bot, store, lookup)
 
     async def _may_see(self, turn: Turn, order: Order) -> bool:
         known = turn.known_order(order.number)
@@ -77,21 +85,99 @@ class Enquiries:
             return turn.reply(None, "lookup_limited")
         return await lookup()
 
-    async def order_number(self, turn: Turn, number: str, intent: str) -> Reply:
-        """An order number the sender typed (or chose from a menu)."""
-        return await self._gated(turn, lambda: self._order_number(turn, number, intent))
+    async def order_numbers(self, turn: Turn, numbers: Sequence[str], intent: str) -> Reply:
+        """Order numbers the sender typed (one or several in one text), or chose from a menu."""
+        return await self._gated(turn, lambda: self._orders(turn, numbers, intent))
 
-    async def _order_number(self, turn: Turn, number: str, intent: str) -> Reply:
-        order = await self._order(turn, number)
-        if order is not None and await self._may_see(turn, order):
-            return await self._order_status(turn, order, intent)
-        # From here on, only `number` (as typed) and the sender's own state may show.
-        wording = turn.wording(self._bot)
-        if self._access.asks_postal_code:
-            return turn.reply(
-                replies.ask_postal_code(number, wording), "verify", pending_order=number
-            )
-        return turn.reply(replies.order_not_found(number, wording), intent)
+    async def _orders(
+        self,
+        turn: Turn,
+        numbers: Sequence[str],
+        intent: str,
+        *,
+        package_at: int = 0,
+        granted: str | None = None,
+    ) -> Reply:
+        """`numbers` answered in one text within the segment budget, the first from its
+        package `package_at` (`granted`: an order the sender has just proved they may see);
+        what does not fit is left for MORE, in order.
+
+        The caller's gate counted the first number; each further one counts a lookup of its
+        own, so one text looks up no more orders than texting them one by one would.
+        """
+        parts: list[str] = []
+        seen: list[Order] = []
+        views: list[OrderView | None] = []
+        changes: dict[str, Any] = {"pending_order": None, "more": Continuation()}
+        more = replies.more_prompt(turn.wording(self._bot))
+        for index, number in enumerate(numbers):
+            rest = tuple(numbers[index + 1 :])
+            if index and (notice := await self._counted(turn)) is not None:
+                parts.extend(notice)
+                break
+            order = await self._order(turn, number)
+            visible = order is not None and (number == granted or await self._may_see(turn, order))
+            if order is None or not visible:
+                # From here on, only `number` (as typed) and the sender's own state may show.
+                wording = turn.wording(self._bot)
+                asks = self._access.asks_postal_code  # one at a time; the rest come after it
+                say = replies.ask_postal_code if asks else replies.order_not_found
+                part, left, view = say(number, wording), None, None
+            else:
+                if not seen:  # "Reply MORE" in the language of the orders answered
+                    more = replies.more_prompt(turn.wording(self._bot, order))
+                start = package_at if index == 0 else 0
+                part, left, view = await self._status(turn, order, start, more if rest else "")
+            wording = turn.wording(self._bot)
+            tail = f" {more}" if rest and left is None else ""
+            if parts and segment_count(" ".join([*parts, part]) + tail) > wording.max_segments:
+                parts.append(more)  # room for it was kept when the last part went in
+                changes["more"] = Continuation(orders=(number, *rest))
+                break
+            parts.append(part)
+            if visible and order is not None:
+                seen.append(order)
+                views.append(view)
+            elif self._access.asks_postal_code:
+                changes.update(pending_order=number, more=Continuation(orders=rest))
+                intent = "verify"
+                break
+            if left is not None:  # the order's own packages were cut: they come first
+                changes["more"] = Continuation(orders=(number, *rest), package_at=left)
+                break
+        text = " ".join(parts)
+        budget = turn.wording(self._bot).max_segments
+        cut = changes["more"] and not changes["pending_order"]  # a question ends the text
+        if cut and (not text.endswith(more) or segment_count(text) > budget):
+            text = truncate(text.removesuffix(more).rstrip(), budget, suffix=more)
+        if seen:
+            changes["last_order"] = seen[-1].number
+            if len(parts) == 1 and views[0] is not None:
+                wording = turn.wording(self._bot, seen[0])
+                text = await self._linked(text, views[0], turn, wording)
+        return turn.reply(text, intent, **changes)
+
+    async def _counted(self, turn: Turn) -> list[str] | None:
+        """Count one more lookup in this text: None when allowed, else what to end with."""
+        gate = await self._access.gate(turn.key, turn.now)
+        if gate is Gate.OPEN:
+            return None
+        limited = gate is Gate.LIMITED
+        return [replies.lookup_limited(turn.wording(self._bot))] if limited else []
+
+    async def _status(
+        self, turn: Turn, order: Order, start: int, tail: str
+    ) -> tuple[str, int | None, OrderView | None]:
+        """An order the sender may see, from package `start`, leaving room for `tail`: the
+        text, the first package left out (None: none), and its view (None: not shipped)."""
+        wording = turn.wording(self._bot, order)
+        if order.cancelled_at is not None:
+            return replies.order_cancelled(order.number, wording), None, None
+        if not order.shipments:
+            return replies.no_shipments(order.number, wording), None, None
+        view = await self._track(turn, order)
+        text, left = replies.status_page(view, wording, start, tail=tail)
+        return text, left, view
 
     async def postal_code(self, turn: Turn, pending: str, answer: str) -> Reply:
         """An answer to "what is the delivery postal code of order `pending`?"."""
@@ -104,12 +190,13 @@ class Enquiries:
         proved = await self._access.prove_postal_code(
             order, answer, sender=sender, key=turn.key, now=turn.now
         )
-        if order is not None and proved:
-            return (await self._order_status(turn, order, "verified")).redacted()
+        if order is not None and proved:  # then the orders the same text named after it
+            numbers = (order.number, *turn.session.more.orders)
+            return (await self._orders(turn, numbers, "verified", granted=pending)).redacted()
         if intent.kind is Kind.ORDER_NUMBER and intent.value:
             own = await self._store.get_order(intent.value)
             if own is not None and await self._may_see(turn, own):  # another order of theirs
-                return await self.order_number(turn, own.number, "order_number")
+                return await self.order_numbers(turn, intent.numbers, "order_number")
         wrong = await self._access.wrong_postal_code(sender=sender, key=turn.key, now=turn.now)
         wording = turn.wording(self._bot)
         if wrong.locked_out:
@@ -118,25 +205,27 @@ class Enquiries:
         text = replies.wrong_postal_code(pending, wrong.tries_left, wording)
         return turn.reply(text, "verify").redacted()
 
-    async def _order_status(self, turn: Turn, order: Order, intent: str) -> Reply:
-        """The status of an order the sender may see; MORE and menus continue from it."""
-        wording = turn.wording(self._bot, order)
-        seen = {"pending_order": None, "last_order": order.number}
-        if order.cancelled_at is not None:
-            return turn.reply(replies.order_cancelled(order.number, wording), intent, **seen)
-        if not order.shipments:
-            return turn.reply(replies.no_shipments(order.number, wording), intent, **seen)
-        view = await self._track(turn, order)
-        text = await self._linked(replies.status_reply(view, wording), view, turn, wording)
-        return turn.reply(text, intent, **seen)
-
     async def more(self, turn: Turn) -> Reply:
-        """MORE: the latest events of the order last answered."""
-        number = turn.session.last_order
+        """MORE: the rest of what was cut (a menu, packages, orders), in order; with nothing
+        cut, the latest events of the order last answered."""
+        session = turn.session
+        if session.more.menu_at and session.menu:
+            return await self._menus.page(turn, session.more.menu_at)
+        if session.more.orders:
+            more = session.more
+            return await self._gated(
+                turn, lambda: self._orders(turn, more.orders, "more", package_at=more.package_at)
+            )
+        number = session.last_order
         order = await self._order(turn, number) if number else None
         if order is None or not await self._may_see(turn, order):
-            return turn.reply(replies.more_without_order(turn.wording(self._bot)), "more")
+            text = replies.more_without_order(turn.wording(self._bot), self.example)
+            return turn.reply(text, "more")
         return await self._gated(turn, lambda: self._history(turn, order))
+
+    def not_listed(self, turn: Turn, choice: int) -> Reply:
+        """A bare number that is not one of the open menu's choices."""
+        return self._menus.not_listed(turn, choice)
 
     async def _history(self, turn: Turn, order: Order) -> Reply:
         wording = turn.wording(self._bot, order)
@@ -159,7 +248,7 @@ class Enquiries:
         wording = turn.wording(self._bot)
         for order in await self._store.orders_for_tracking(number):
             if await self._may_see(turn, order):
-                return await self._order_status(turn, order, "tracking_number")
+                return await self._orders(turn, (order.number,), "tracking_number")
         readings: dict[str, str] = {}  # carrier -> number to ask it (no USPS routing prefix)
         for match in turn.message.intent.tracking:
             readings.setdefault(match.carrier, match.trackable)
@@ -191,16 +280,12 @@ class Enquiries:
         return await self._gated(turn, lambda: self._question(turn))
 
     async def _question(self, turn: Turn) -> Reply:
-        """The sender's open orders, by their phone number."""
-        sender = turn.message.sender
-        found = await self._store.open_orders(sender) if sender else []
+        """The sender's orders still on their way, by their phone number: one is answered,
+        several get a menu."""
+        found = await self._menus.on_their_way(turn.message.sender)
         if len(found) == 1:
-            order = await self._store.get_order(found[0][0])
-            if order is not None:
-                return await self._order_status(turn, order, Kind.QUESTION.value)
-        wording = turn.wording(self._bot)
-        if len(found) > 1:
-            text, listed = replies.open_orders_menu(found, wording)
-            menu = tuple(number for number, _ in found[:listed])
-            return turn.reply(text, "menu", menu=menu)
-        return turn.reply(replies.ask_order_number(wording), Kind.QUESTION.value)
+            return await self._orders(turn, (found[0][0],), Kind.QUESTION.value)
+        if found:
+            return self._menus.first_page(turn, found)
+        text = replies.ask_order_number(turn.wording(self._bot), self.example)
+        return turn.reply(text, Kind.QUESTION.value)

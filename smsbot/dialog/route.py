@@ -26,6 +26,7 @@ class Step(StrEnum):
     ORDER = "order"  # an order number typed, or chosen from a menu
     TRACKING = "tracking"
     QUESTION = "question"
+    NOT_LISTED = "not_listed"  # a bare number beyond the open menu
     HINT = "hint"
 
 
@@ -36,6 +37,7 @@ class Route:
     step: Step
     number: str | None = None
     intent: str = ""
+    numbers: tuple[str, ...] = ()  # every order number of the text, `number` first
 
 
 def route_of(message: Inbound, session: Session, *, asks_postal_code: bool) -> Route:
@@ -48,8 +50,8 @@ def route_of(message: Inbound, session: Session, *, asks_postal_code: bool) -> R
         return Route(Step.HELP)
     if kind is Kind.AGENT:
         return Route(Step.AGENT)
-    if kind is Kind.MORE:
-        return Route(Step.MORE, session.last_order)
+    if kind is Kind.MORE:  # what was cut comes first
+        return Route(Step.MORE, next(iter(session.more.orders), session.last_order))
     if (
         session.pending_order
         and message.postal
@@ -57,10 +59,13 @@ def route_of(message: Inbound, session: Session, *, asks_postal_code: bool) -> R
         and asks_postal_code
     ):
         return Route(Step.POSTAL_CODE, session.pending_order)
-    if message.choice is not None and 1 <= message.choice <= len(session.menu):
-        return Route(Step.ORDER, session.menu[message.choice - 1], "menu_choice")
+    if message.choice is not None and session.menu:
+        if 1 <= message.choice <= len(session.menu):
+            chosen = session.menu[message.choice - 1]
+            return Route(Step.ORDER, chosen, "menu_choice", (chosen,))
+        return Route(Step.NOT_LISTED)
     if kind is Kind.ORDER_NUMBER and intent.value:
-        return Route(Step.ORDER, intent.value, "order_number")
+        return Route(Step.ORDER, intent.value, "order_number", intent.numbers or (intent.value,))
     if kind is Kind.TRACKING_NUMBER and intent.value:
         return Route(Step.TRACKING, intent.value)
     if kind is Kind.QUESTION:

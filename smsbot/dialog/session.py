@@ -7,12 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from smsbot.channels.inbound import Inbound
+from smsbot.channels.inbound import Inbound, Kind
 from smsbot.config import BotSettings
 from smsbot.orders.model import Order
 from smsbot.store import Session, TurnOpening
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
+
+#: Whole-message keywords: their language counts for their own reply only.
+KEYWORD_KINDS = frozenset({Kind.HELP, Kind.MORE, Kind.AGENT, Kind.OPT_IN, Kind.OPT_OUT})
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,19 @@ class Turn:
         """Answer `text` (None: silence); the session with `changes` follows."""
         return Reply(Answer(text, intent), replace(self.session, **changes))
 
+    @property
+    def keyword(self) -> bool:
+        """Whether the message is a lone keyword (HELP, MAS, AGENTE...): too little to say
+        which language the sender reads, beyond this one reply."""
+        return self.message.intent.kind in KEYWORD_KINDS
+
     def language(self, default: str, order: Order | None = None) -> str:
-        """The order's locale (pass only an order the sender may see), else the text's
-        language, else the conversation's, else `default` (`bot.language`)."""
+        """The language of the latest message with enough signal (words, not a lone keyword:
+        kept in the session), else the order's locale (pass only an order the sender may
+        see), else this keyword's ("AYUDA"), else `default` (`bot.language`)."""
         locale = (order.locale or "")[:2].lower() if order else ""
-        choices = (locale, self.message.language_hint, self.session.language, default)
+        told = self.message.language_hint if self.keyword else None
+        choices = (self.session.language, locale, told, default)
         return next((choice for choice in choices if choice in replies.LANGUAGES), "en")
 
     def wording(self, bot: BotSettings, order: Order | None = None) -> Wording:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from smsbot.config import DEFAULT_ORDER_PATTERN
@@ -18,14 +17,33 @@ from smsbot.lookup.detect import find_tracking_numbers
 
 #: What the store keeps: 1-40 letters, digits, '-' or '_' (the pattern may allow less).
 STORED_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,40}")
-#: Words that put an order number right after them: "order 1002", "pedido #77".
-_ORDER_CUE = re.compile(r"(?:\b(?:order|pedido|orden|no\.?|number|numero)\s*#?\s*)$")
+#: Words that put an order number right after them: "order 1002", "pedido #77", "No. 5",
+#: "nº 5" (folded to "no 5"), "orders 1001" (a list continues after it).
+_ORDER_CUE = re.compile(
+    r"(?:\b(?:orders?|pedidos?|ordene?s?|no\.?|n°|nums?\.?|numbers?|numeros?)\s*[:#]?\s*)$"
+)
+#: A number written with thousands separators, "1,001" or (es) "1.001": one number, not two.
+_GROUPED = re.compile(r"(?<![\w.,-])\d{1,3}([,.])\d{3}(?:\1\d{3})*(?![\w-]|[.,]\d)")
+#: Order numbers read from one text at most (each one still counts as a lookup).
+MAX_NUMBERS = 10
+#: Shapes tried, in order, for an example order number the configured rule reads whole.
+_EXAMPLES = tuple(
+    prefix + body + suffix
+    for body in ("1001", "100001", "2026-00042")
+    for suffix in ("", "-1")
+    for prefix in ("", "SO-", "ORD-", "A", "W")
+)
 
 
 def fold(text: str) -> str:
     """Lower case without accents, as typed words are compared: "Dónde está" → "donde esta"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def ungroup(text: str) -> str:
+    """`text` with thousands separators dropped from numbers: "1,001" -> "1001"."""
+    return _GROUPED.sub(lambda match: match.group(0).replace(match.group(1), ""), text)
 
 
 def normalize_order_number(text: str) -> str:
@@ -40,29 +58,47 @@ class OrderNumbers:
     pattern: re.Pattern[str] = re.compile(DEFAULT_ORDER_PATTERN)
 
     def find(self, body: str) -> str | None:
-        """The order number in a customer's text, normalized, or None.
+        """The order number in a customer's text, normalized, or None (the first of
+        `find_all`)."""
+        found = self.find_all(body)
+        return found[0] if found else None
 
-        Several candidates: one right after "#", "order" or "pedido" wins, else the first
-        with at least three digits, else the first. A bare short number ("1") counts only
-        alone.
+    def find_all(self, body: str) -> tuple[str, ...]:
+        """Every order number in a customer's text, normalized, in order, at most
+        `MAX_NUMBERS`; thousands separators are read as such ("1,001" is 1001).
+
+        Numbers right after "#", "order" or "pedido" count, with the numbers that follow them
+        ("orders 1001, 1002"); without such a cue, every number with at least three digits.
+        A bare short number ("1") counts only alone.
         """
-        matches = [match for match in self.pattern.finditer(body) if match.group(0).strip("#-")]
+        text = ungroup(body)
+        matches = [match for match in self.pattern.finditer(text) if match.group(0).strip("#-")]
         if not matches:
-            return None
-        choose: Callable[[re.Match[str]], bool]
-        for choose in (
-            lambda match: (
-                match.group(0).startswith("#")
-                or bool(_ORDER_CUE.search(fold(body[: match.start()])))
-            ),
-            lambda match: sum(ch.isdigit() for ch in match.group(0)) >= 3,
-        ):
-            for match in matches:
-                if choose(match):
-                    return normalize_order_number(match.group(0))
-        if len(matches) == 1 and matches[0].group(0).strip("#") == body.strip().lstrip("#"):
-            return normalize_order_number(matches[0].group(0))
-        return None
+            return ()
+        cued = [
+            match.group(0).startswith("#") or bool(_ORDER_CUE.search(fold(text[: match.start()])))
+            for match in matches
+        ]
+        long = [sum(ch.isdigit() for ch in match.group(0)) >= 3 for match in matches]
+        first = cued.index(True) if any(cued) else 0
+        chosen = [
+            match.group(0)
+            for index, match in enumerate(matches)
+            if index >= first and (cued[index] or long[index])
+        ]
+        alone = len(matches) == 1 and matches[0].group(0).strip("#") == text.strip().lstrip("#")
+        if not chosen and alone:  # a bare short number counts only alone
+            chosen = [matches[0].group(0)]
+        numbers = dict.fromkeys(normalize_order_number(number) for number in chosen)
+        return tuple(numbers)[:MAX_NUMBERS]
+
+    def example(self) -> str:
+        """An order number in the shape this rule reads ("1001", "SO-2026-00042"), for the
+        usage hint; "" when none of the usual shapes fits the rule."""
+        for candidate in _EXAMPLES:
+            if self.find(candidate) == candidate and not find_tracking_numbers(candidate):
+                return candidate
+        return ""
 
     def problem(self, raw: str) -> str | None:
         """Why `raw` (as the merchant wrote it) cannot be an order number, or None when it can.

@@ -121,6 +121,22 @@ class SenderMessage:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """What MORE continues: the rest of a reply that was cut (all defaults: nothing was).
+
+    A menu continues at entry `menu_at` of `Session.menu`; otherwise the orders in `orders`
+    are still to answer, the first of them from its package `package_at` (0-based).
+    """
+
+    menu_at: int = 0
+    orders: tuple[str, ...] = ()
+    package_at: int = 0
+
+    def __bool__(self) -> bool:
+        return self.menu_at > 0 or bool(self.orders)
+
+
+@dataclass(frozen=True)
 class Session:
     """The context of a conversation; everything but `hint_at` expires together."""
 
@@ -129,6 +145,7 @@ class Session:
     pending_order: str | None = None  # the order number a postal-code question is about
     last_order: str | None = None  # the order last answered (MORE, follow-ups)
     hint_at: datetime | None = None  # when the usage hint was last sent
+    more: Continuation = Continuation()  # what MORE continues (issue 14)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ ENGLISH = Language(
     code="en",
     replies={
         "order": "Order {order}: {body}",
-        "order_return": "Order {order} (return): {body}",
+        "order_return": "Order {order}: {body}",
         "tracking": "Tracking {number}: {body}",
         "order_many": "Order {order}, {count} packages: {items}",
         "item": "{n}) {carrier}: {phrase}.",
-        "item_return": "{n}) Return: {carrier}: {phrase}.",
+        "item_return": "{n}) Your return ({carrier}): {phrase}.",
         "more": "Reply MORE for the rest.",
         "in_transit": "{status} with {carrier}{eta}.",
         "out_for_delivery": "{status} with {carrier} {when}.",
@@ -84,14 +84,14 @@ ENGLISH = Language(
         "order_not_found": "We couldn't find order {order} for this number. "
         "Check the number, or reply HELP.",
         "no_shipments": "Order {order} hasn't shipped yet. Check back soon, or reply HELP.",
-        "ask_order_number": "Please text your order number (like 1001) and we'll look it up.",
+        "ask_order_number": "Please text your order number{example} and we'll look it up.",
         "tracking_unknown": "We couldn't match {number} to a carrier. "
         "Check it, or text your order number instead.",
         "ask_carrier": "Which carrier is {number}: {carriers}? Reply with the name.",
         "ask_carrier_any": "Which carrier is {number}? Reply with the name.",
-        "help": "{brand}: Text your order number (like 1001) or a tracking number to see "
+        "help": "{brand}: Text your order number{example} or a tracking number to see "
         "where it is. Help: {contact}. Reply STOP to opt out.",
-        "usage_hint": "Text your order number (like 1001) to get its status.",
+        "usage_hint": "Text your order number{example} to get its status.",
         "opted_out": "You're unsubscribed and won't get more messages. Reply START to rejoin.",
         "opted_in": "You're subscribed again. Text your order number any time.",
         "rate_limited": "You've sent a lot of messages. Please wait a few minutes and try again.",
@@ -115,7 +115,7 @@ ENGLISH = Language(
         "history_event_noplace": "{when}: {text}.",
         "history_when": "{day} {time}",
         "history_none": "{phrase}.",
-        "more_without_order": "Text your order number first (like 1001), then MORE for its "
+        "more_without_order": "Text your order number first{example}, then MORE for its "
         "latest updates.",
         "escalated": "Thanks! A person from {brand} will text you back soon.",
         "escalation_unavailable": "To reach a person, please contact {contact}.",
@@ -130,6 +130,16 @@ ENGLISH = Language(
         "csat_thanks": "Thanks for your rating!",
         "csat_thanks_low": "Thanks for telling us. Sorry it was not better: reply AGENT to "
         "reach a person.",
+        # a conversation with no dead ends (issue 14)
+        "example": " (like {number})",
+        "return_leg": "Your return ({carrier}): {phrase}.",
+        "r_label_created": "label created, not yet dropped off",
+        "r_in_transit": "on its way back to us",
+        "r_delivered": "back with us",
+        "menu_more": "You have {count} open orders. Reply {choices}. Reply MORE for the rest.",
+        "menu_not_listed": "{choice} isn't on the list. Reply a number from 1 to {last}, "
+        "or text your order number.",
+        "order_return_unanswered": "Order {order}, your return: {body}",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -10,11 +10,11 @@ SPANISH = Language(
     code="es",
     replies={
         "order": "Pedido {order}: {body}",
-        "order_return": "Pedido {order} (retorno): {body}",
+        "order_return": "Pedido {order}: {body}",
         "tracking": "Seguimiento {number}: {body}",
         "order_many": "Pedido {order}, {count} paquetes: {items}",
         "item": "{n}) {carrier}: {phrase}.",
-        "item_return": "{n}) Retorno: {carrier}: {phrase}.",
+        "item_return": "{n}) Tu devolucion ({carrier}): {phrase}.",
         "more": "Responde MORE para ver el resto.",
         "in_transit": "{status} con {carrier}{eta}.",
         "out_for_delivery": "{status} con {carrier} {when}.",
@@ -81,14 +81,14 @@ SPANISH = Language(
         "Compruébalo o responde AYUDA.",
         "no_shipments": "El pedido {order} no ha salido por ahora. "
         "Consulta de nuevo pronto o responde AYUDA.",
-        "ask_order_number": "Escribe tu pedido (por ejemplo 1001) y lo buscamos.",
+        "ask_order_number": "Escribe tu pedido{example} y lo buscamos.",
         "tracking_unknown": "No sabemos de qué transportista es {number}. "
         "Compruébalo o escribe tu pedido (por ejemplo 1001).",
         "ask_carrier": "¿De qué transportista es {number}: {carriers}? Responde con el nombre.",
         "ask_carrier_any": "¿De qué transportista es {number}? Responde con el nombre.",
-        "help": "{brand}: escribe tu pedido (por ejemplo 1001) o el seguimiento de tu paquete "
+        "help": "{brand}: escribe tu pedido{example} o el seguimiento de tu paquete "
         "para ver su estado. Ayuda: {contact}. Responde STOP para darte de baja.",
-        "usage_hint": "Escribe tu pedido (por ejemplo 1001) para ver su estado.",
+        "usage_hint": "Escribe tu pedido{example} para ver su estado.",
         "opted_out": "Te diste de baja: no te escribiremos de nuevo. Responde START para volver.",
         "opted_in": "Vuelves a estar suscrito. Escribe tu pedido cuando quieras.",
         "rate_limited": "Has enviado muchos mensajes. Espera unos minutos y vuelve a intentarlo.",
@@ -112,7 +112,7 @@ SPANISH = Language(
         "history_event_noplace": "{when}: {text}.",
         "history_when": "{day} {time}",
         "history_none": "{phrase}.",
-        "more_without_order": "Primero escribe tu pedido (por ejemplo 1001) y luego MORE "
+        "more_without_order": "Primero escribe tu pedido{example} y luego MORE "
         "para ver sus novedades.",
         "escalated": "Gracias. Una persona de {brand} te va a escribir pronto.",
         "escalation_unavailable": "Para hablar con una persona, contacta a {contact}.",
@@ -129,6 +129,17 @@ SPANISH = Language(
         "csat_thanks": "¡Gracias por tu respuesta!",
         "csat_thanks_low": "Gracias por contarnos. Lamentamos que no fuera mejor: responde "
         "AGENTE para hablar con una persona.",
+        # a conversation with no dead ends (issue 14)
+        "example": " (por ejemplo {number})",
+        "return_leg": "Tu devolucion ({carrier}): {phrase}.",
+        "r_label_created": "etiqueta creada, aun sin entregar al transportista",
+        "r_in_transit": "en camino de vuelta a nosotros",
+        "r_delivered": "ya la recibimos",
+        "menu_more": "Tienes {count} pedidos en curso. Responde {choices}. Responde MORE para "
+        "ver el resto.",
+        "menu_not_listed": "{choice} no esta en la lista. Responde un numero del 1 al {last}, "
+        "o escribe tu pedido.",
+        "order_return_unanswered": "Pedido {order}, tu devolucion: {body}",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

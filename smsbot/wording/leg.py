@@ -169,9 +169,39 @@ def item(number: int, leg: LegView, w: Wording) -> str:
     else:
         phrase = compact(result, w, short=True)
         hint = step(leg, w)
-    key = "item_return" if leg.kind is Leg.RETURN else "item"
-    text = say(w, key, n=number, carrier=carrier(leg), phrase=phrase)
+    if leg.kind is Leg.RETURN:
+        phrase = _returning(result, w) if leg.failure is None and result else _lower(phrase)
+        text = say(w, "item_return", n=number, carrier=carrier(leg), phrase=phrase)
+    else:
+        text = say(w, "item", n=number, carrier=carrier(leg), phrase=phrase)
     return f"{text} {hint}" if hint else text
+
+
+def return_body(leg: LegView, w: Wording) -> str | None:
+    """A return leg with a fresh answer as one sentence ("Your return (DemoPost): label
+    created, not yet dropped off."); None when it has none (failures read as any leg)."""
+    if leg.kind is not Leg.RETURN or leg.failure is not None or leg.result is None:
+        return None
+    return say(w, "return_leg", carrier=carrier(leg), phrase=_returning(leg.result, w))
+
+
+def _returning(r: TrackingResult, w: Wording) -> str:
+    """Where a return stands, as the middle of a sentence: the customer drops it off, it
+    travels back, the shop has it; anything else is the usual phrase."""
+    if r.problem is Problem.NOT_FOUND or r.status in (Status.PENDING, Status.LABEL_CREATED):
+        return say(w, "r_label_created")
+    if r.status in (Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY) and r.delay_reason is None:
+        return say(w, "r_in_transit")
+    if r.status is Status.DELIVERED:
+        return say(w, "r_delivered")
+    return _lower(compact(r, w, short=True))
+
+
+def _lower(phrase: str) -> str:
+    """`phrase` to follow a colon mid-sentence: "Delivered" -> "delivered" ("USPS" stays)."""
+    if len(phrase) > 1 and phrase[1].islower():
+        return phrase[0].lower() + phrase[1:]
+    return phrase
 
 
 def events(leg: LegView, count: int, w: Wording) -> str:

@@ -34,6 +34,9 @@ __all__ = [
     "history_reply",
     "locked_out",
     "lookup_limited",
+    "menu_not_listed",
+    "menu_page",
+    "more_prompt",
     "more_without_order",
     "no_shipments",
     "open_orders_menu",
@@ -44,6 +47,7 @@ __all__ = [
     "order_not_found",
     "order_status",
     "rate_limited",
+    "status_page",
     "status_reply",
     "tracking_status",
     "tracking_unknown",
@@ -58,29 +62,52 @@ LANGUAGES: tuple[str, ...] = tuple(_TABLES)
 def status_reply(view: OrderView, w: Wording) -> str:
     """The status of every leg of an order, within `w.max_segments` segments.
 
-    A long list is cut at a package boundary and ends by offering the rest ("Reply MORE").
+    A long list is cut at a package boundary and ends by offering the rest ("Reply MORE");
+    `status_page` says where the rest starts.
+    """
+    return status_page(view, w)[0]
+
+
+def status_page(
+    view: OrderView, w: Wording, start: int = 0, *, tail: str = ""
+) -> tuple[str, int | None]:
+    """The legs of an order from leg `start` (0-based) on, as many as fit in the budget:
+    the text, and the first leg it leaves out (None: it reached the last one). A text that
+    reaches the last leg leaves room for " `tail`" (the caller's "Reply MORE").
+
+    Items keep their place in the whole order ("10) ..."), so pages read as one list.
     """
     order = to_gsm7(view.number)
     if not view.shipped:
-        return no_shipments(view.number, w)
+        return no_shipments(view.number, w), None
     if len(view.legs) == 1:
         [only] = view.legs
-        key = "order_return" if only.kind is Leg.RETURN else "order"
-        return legs.fit_one(lambda body: say(w, key, order=order, body=body), only, w)
-    items = [legs.item(number, leg, w) for number, leg in enumerate(view.legs, 1)]
+        returned = legs.return_body(only, w)
+        if returned is not None:
+            text = say(w, "order_return", order=order, body=returned)
+            return truncate(text, w.max_segments), None
+        key = "order_return_unanswered" if only.kind is Leg.RETURN else "order"
+        return legs.fit_one(lambda body: say(w, key, order=order, body=body), only, w), None
+    start = min(max(start, 0), len(view.legs) - 1)
+    items = [legs.item(n, leg, w) for n, leg in enumerate(view.legs[start:], start + 1)]
 
     def lead(joined: str) -> str:
         return say(w, "order_many", order=order, count=len(view.legs), items=joined)
 
     whole = lead(" ".join(items))
-    if segment_count(whole) <= w.max_segments:
-        return whole
-    more = say(w, "more")
+    if segment_count(f"{whole} {tail}" if tail else whole) <= w.max_segments:
+        return whole, None
+    more = more_prompt(w)
     for count in range(len(items) - 1, 0, -1):
         text = lead(" ".join(items[:count])) + " " + more
         if segment_count(text) <= w.max_segments:
-            return text
-    return truncate(lead(items[0]), w.max_segments, suffix=more)
+            return text, start + count
+    return truncate(lead(items[0]), w.max_segments, suffix=more), start + 1
+
+
+def more_prompt(w: Wording) -> str:
+    """ "Reply MORE for the rest.": the end of a text that leaves something out."""
+    return say(w, "more")
 
 
 def order_status(order_number: str, packages: Sequence[PackageStatus], w: Wording) -> str:
@@ -107,9 +134,14 @@ def no_shipments(order_number: str, w: Wording) -> str:
     return say(w, "no_shipments", order=to_gsm7(order_number))
 
 
-def ask_order_number(w: Wording) -> str:
+def ask_order_number(w: Wording, example: str = "1001") -> str:
     """A question without a number, and no open order to answer for."""
-    return say(w, "ask_order_number")
+    return say(w, "ask_order_number", example=_example(example, w))
+
+
+def _example(number: str, w: Wording) -> str:
+    """ " (like SO-1001)": an order number in the merchant's own format; "" without one."""
+    return say(w, "example", number=to_gsm7(number)) if number else ""
 
 
 def tracking_unknown(number: str, w: Wording) -> str:
@@ -126,14 +158,16 @@ def ask_carrier(number: str, carriers: Sequence[str], w: Wording) -> str:
     return say(w, "ask_carrier", number=to_gsm7(number), carriers=listed)
 
 
-def help_text(brand: str, support_contact: str, w: Wording) -> str:
+def help_text(brand: str, support_contact: str, w: Wording, example: str = "1001") -> str:
     """HELP: who we are, what to text, how to reach a person, how to stop."""
-    return say(w, "help", brand=to_gsm7(brand), contact=to_gsm7(support_contact))
+    return say(w, "help", brand=to_gsm7(brand), contact=to_gsm7(support_contact),
+               example=_example(example, w))  # fmt: skip
 
 
-def usage_hint(brand: str, w: Wording) -> str:
-    """The answer to noise: what to text. (`brand` is available to edited templates.)"""
-    return say(w, "usage_hint", brand=to_gsm7(brand))
+def usage_hint(brand: str, w: Wording, example: str = "1001") -> str:
+    """The answer to noise: what to text, with an `example` order number in the merchant's
+    format ("" for none). (`brand` is available to edited templates.)"""
+    return say(w, "usage_hint", brand=to_gsm7(brand), example=_example(example, w))
 
 
 def opted_out(w: Wording) -> str:
@@ -181,17 +215,32 @@ def open_orders_menu(orders: Sequence[tuple[str, int]], w: Wording) -> tuple[str
 
     As many orders as fit in `w.max_segments`, at least one.
     """
+    text, end = menu_page(orders, w)
+    return text, end
+
+
+def menu_page(orders: Sequence[tuple[str, int]], w: Wording, start: int = 0) -> tuple[str, int]:
+    """The menu of (order number, packages) from entry `start` (0-based) on: the text, and
+    the entry after the last one listed. Choices keep their number in the whole menu; a
+    page that leaves orders out ends "Reply MORE for the rest"."""
+    start = min(max(start, 0), max(len(orders) - 1, 0))
     items = [
         say(w, "menu_item_many" if packages > 1 else "menu_item", n=n, order=to_gsm7(number),
            packages=packages)
-        for n, (number, packages) in enumerate(orders, 1)
+        for n, (number, packages) in enumerate(orders[start:], start + 1)
     ]  # fmt: skip
-    for count in range(len(items), 1, -1):
+    for count in range(len(items), 0, -1):
         choices = say(w, "menu_join").join(items[:count])
-        text = say(w, "menu", count=len(orders), choices=choices)
-        if segment_count(text) <= w.max_segments:
-            return text, count
-    return say(w, "menu", count=len(orders), choices=items[0] if items else ""), min(1, len(items))
+        key = "menu" if start + count >= len(orders) else "menu_more"
+        text = say(w, key, count=len(orders), choices=choices)
+        if segment_count(text) <= w.max_segments or count == 1:
+            return truncate(text, w.max_segments), start + count
+    return say(w, "menu", count=len(orders), choices=""), start
+
+
+def menu_not_listed(choice: int, last: int, w: Wording) -> str:
+    """A menu choice beyond the menu's `last` entry."""
+    return say(w, "menu_not_listed", choice=choice, last=last)
 
 
 def history_reply(view: OrderView, w: Wording) -> str:
@@ -226,9 +275,9 @@ def order_history(order_number: str, packages: Sequence[PackageStatus], w: Wordi
     return history_reply(OrderView.from_packages(order_number, packages), w)
 
 
-def more_without_order(w: Wording) -> str:
+def more_without_order(w: Wording, example: str = "1001") -> str:
     """MORE with no recent answer to continue."""
-    return say(w, "more_without_order")
+    return say(w, "more_without_order", example=_example(example, w))
 
 
 def escalated(brand: str, w: Wording) -> str:

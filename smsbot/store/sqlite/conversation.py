@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from smsbot.store.keys import phone_key
-from smsbot.store.records import SenderMessage, Session, Verdict, WrongAnswer
+from smsbot.store.records import Continuation, SenderMessage, Session, Verdict, WrongAnswer
 from smsbot.store.sqlite.connection import SqliteBase, change, fetch_one
 from smsbot.store.sqlite.core import CLAIM_SQL, claim_values
 from smsbot.store.times import parse_utc, time_or_none, utc_text
@@ -50,13 +50,14 @@ class ConversationStore(SqliteBase):
         menu = json.dumps(list(session.menu)) if session.menu else None
         await self._change(
             """INSERT INTO sessions (channel, sender_key, language, menu, pending_order,
-                   last_order, expires_at, hint_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   last_order, expires_at, hint_at, continuation)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (channel, sender_key) DO UPDATE SET language = excluded.language,
                    menu = excluded.menu, pending_order = excluded.pending_order,
                    last_order = excluded.last_order, expires_at = excluded.expires_at,
-                   hint_at = excluded.hint_at""",
+                   hint_at = excluded.hint_at, continuation = excluded.continuation""",
             (channel, key, session.language, menu, session.pending_order, session.last_order,
-             expires, hint),
+             expires, hint, continuation_text(session.more)),
         )  # fmt: skip
 
     async def forget_expired(self, now: datetime, *, hint_window_s: float, lockout_s: float) -> int:
@@ -235,18 +236,39 @@ class ConversationStore(SqliteBase):
 def read_session(connection: sqlite3.Connection, channel: str, key: str, now: datetime) -> Session:
     row = fetch_one(
         connection,
-        """SELECT language, menu, pending_order, last_order, expires_at, hint_at
+        """SELECT language, menu, pending_order, last_order, expires_at, hint_at, continuation
            FROM sessions WHERE channel = ? AND sender_key = ?""",
         (channel, key),
     )
     if row is None:
         return Session()
-    language, menu, pending, last, expires_at, hint_at = row
+    language, menu, pending, last, expires_at, hint_at, more = row
     hint = time_or_none(hint_at)
     if parse_utc(expires_at) <= now:
         return Session(hint_at=hint)
     numbers = tuple(str(number) for number in json.loads(menu)) if menu else ()
-    return Session(language, numbers, pending, last, hint)
+    return Session(language, numbers, pending, last, hint, continuation_of(more))
+
+
+def continuation_text(more: Continuation) -> str | None:
+    """`more` as the sessions.continuation column keeps it (JSON; NULL for nothing)."""
+    if not more:
+        return None
+    return json.dumps({"menu_at": more.menu_at, "orders": list(more.orders),
+                       "package_at": more.package_at})  # fmt: skip
+
+
+def continuation_of(text: str | None) -> Continuation:
+    """The sessions.continuation column read back; anything unreadable is nothing to continue."""
+    try:
+        data = json.loads(text) if text else {}
+        return Continuation(
+            int(data.get("menu_at", 0)),
+            tuple(str(number) for number in data.get("orders", ())),
+            int(data.get("package_at", 0)),
+        )
+    except (ValueError, TypeError, AttributeError):
+        return Continuation()
 
 
 def read_lockout(connection: sqlite3.Connection, key: str, now: datetime) -> datetime | None:

@@ -235,5 +235,23 @@ V13: tuple[str, ...] = (
         open_until TEXT, probe_until TEXT, updated_at TEXT NOT NULL)""",
 )
 
+#: Migration 14: what MORE continues in a conversation (issue 14): JSON, NULL for nothing.
+V14: tuple[str, ...] = ("ALTER TABLE sessions ADD COLUMN continuation TEXT",)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V6,
+    V7,
+    V8,
+    V9,
+    V10,
+    V11,
+    V12,
+    V13,
+    V14,
+)

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 from smsbot.store.keys import phone_key
 from smsbot.store.records import CachedTracking
 from smsbot.store.sqlite.connection import SqliteBase, change, fetch_one
-from smsbot.store.sqlite.conversation import REDACTED, hit_window, read_lockout, read_session
+from smsbot.store.sqlite.conversation import (
+    REDACTED,
+    continuation_text,
+    hit_window,
+    read_lockout,
+    read_session,
+)
 from smsbot.store.sqlite.core import claim_values, read_orders
 from smsbot.store.times import utc_text
 from smsbot.store.turns import Claim, TrackingKey, TurnEnd, TurnOpening, TurnStart
@@ -32,11 +38,12 @@ _CLAIM_SQL = """INSERT INTO messages (sid, channel, sender_masked, body, receive
                     lease_until) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING"""
 
 _SESSION_SQL = """INSERT INTO sessions (channel, sender_key, language, menu, pending_order,
-                      last_order, expires_at, hint_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                      last_order, expires_at, hint_at, continuation)
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                   ON CONFLICT (channel, sender_key) DO UPDATE SET language = excluded.language,
                       menu = excluded.menu, pending_order = excluded.pending_order,
                       last_order = excluded.last_order, expires_at = excluded.expires_at,
-                      hint_at = excluded.hint_at"""
+                      hint_at = excluded.hint_at, continuation = excluded.continuation"""
 
 
 class TurnStore(SqliteBase):
@@ -133,6 +140,7 @@ class TurnStore(SqliteBase):
                 session.last_order,
                 utc_text(end.now + timedelta(seconds=end.ttl_s), "expires_at"),
                 None if session.hint_at is None else utc_text(session.hint_at, "hint_at"),
+                continuation_text(session.more),
             )
 
         def work(connection: sqlite3.Connection) -> int:
