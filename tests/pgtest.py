@@ -62,3 +62,14 @@ def _drop_all(url: str) -> None:
                 connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE".encode())
     except psycopg.Error:
         pass  # a throwaway server: leftovers go with it
+
+
+#: The backends the end-to-end tests run on (each test once per backend).
+E2E_BACKENDS = ("sqlite", "postgresql")
+
+
+def store_table(backend: str, path: str) -> str:
+    """The `[store]` table of a test's smsbot.toml: SQLite at `path`, or a fresh schema."""
+    if backend == "sqlite":
+        return f"[store]\npath = {path!r}\n"
+    return f"[store]\nurl = {fresh_url()!r}\npool_size = 4\n"
