@@ -118,7 +118,6 @@ class PostgresBase(SqliteBase):
             configure=_configure,
             check=psycopg_pool.ConnectionPool.check_connection,
             timeout=CONNECTION_WAIT_S,
-            reconnect_timeout=0,  # keep trying while the server is away, never give up
             name="smsbot-store",
         )
         try:
