@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -73,3 +74,17 @@ def store_table(backend: str, path: str) -> str:
     if backend == "sqlite":
         return f"[store]\npath = {path!r}\n"
     return f"[store]\nurl = {fresh_url()!r}\npool_size = 4\n"
+
+
+def summarize_skips(terminalreporter: Any) -> None:
+    """One line at the end of a run for every PostgreSQL test skipped for want of a server."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if ENV in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(skipped)} tests skipped, no server "
+            f"(set {ENV}=postgresql://user@host:port/db; see .ci/run)"
+        )
