@@ -180,8 +180,8 @@ ALLOWED: dict[str, set[str]] = {
     "metrics": {"store"},
     "lookup": {"store", "orders", "view", "wording", "lookup.detect", "metrics"},
     "channels": {"orders", "lookup.detect"},
-    "dialog": {"channels", "lookup", "orders", "store", "view", "wording", "metrics"},
-    "watch": {"channels", "lookup", "mail", "orders", "store", "view", "wording", "metrics"},
+    "dialog": {"channels", "lookup", "orders", "store", "view", "wording", "metrics", "eta"},
+    "watch": {"channels", "lookup", "mail", "orders", "store", "view", "wording", "metrics", "eta"},
     "mail": {"orders", "store", "view", "wording"},
     "maintenance": {"store"},
     "services": {

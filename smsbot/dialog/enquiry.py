@@ -13,6 +13,8 @@ from smsbot.channels.inbound import Kind
 from smsbot.config import Settings
 from smsbot.dialog.access import Access, Gate
 from smsbot.dialog.session import Reply, Turn
+from smsbot.dialog.told import ToldWindows
+from smsbot.eta.window import Estimator
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
@@ -35,8 +37,10 @@ class Enquiries:
         lookup: CarrierGateway,
         registry: Registry,
         access: Access,
+        eta: Estimator | None = None,
     ) -> None:
         self._bot = settings.bot
+        self._told = ToldWindows(store, eta, settings.bot.default_region)
         self._store = store
         self._lookup = lookup
         self._registry = registry
@@ -125,9 +129,12 @@ class Enquiries:
         if order.cancelled_at is not None:
             return turn.reply(replies.order_cancelled(order.number, wording), intent, **seen)
         if not order.shipments:
-            return turn.reply(replies.no_shipments(order.number, wording), intent, **seen)
-        view = await self._track(turn, order)
+            load, window = self._told.unshipped(order, wording.today)
+            text = replies.not_shipped(order.number, load, window, wording)
+            return turn.reply(text, intent, **seen)
+        view = self._told.estimated(await self._track(turn, order), order, wording.today)
         text = await self._linked(replies.status_reply(view, wording), view, turn, wording)
+        await self._told.record(view, wording.today, turn.now)
         return turn.reply(text, intent, **seen)
 
     async def more(self, turn: Turn) -> Reply:

@@ -130,6 +130,15 @@ ENGLISH = Language(
         "csat_thanks": "Thanks for your rating!",
         "csat_thanks_low": "Thanks for telling us. Sorry it was not better: reply AGENT to "
         "reach a person.",
+        # learned windows, told as estimates (issue 19)
+        "usual": ", usually arrives {when} (estimate)",
+        "usual_beside": " (usually {when}, our estimate)",
+        "usual_sentence": " Usually arrives {when} (estimate).",
+        "c_usual": ", usually {when} (est.)",
+        "busy": " High order volume: ships in {days} business days.",
+        "busy_one": " High order volume: ships in 1 business day.",
+        "no_shipments_usual": "Order {order} hasn't shipped yet.{busy}{usual} Check back soon, "
+        "or reply HELP.",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",
@@ -177,6 +186,10 @@ ENGLISH = Language(
         "c_return_shipped": "your return is on its way",
         "c_return_stalled": "your return has had no new scan since {day}",
         "c_return_received": "we received your return",
+        # learned windows, told as estimates (issue 19)
+        "usual": ", usually arriving {when} (estimate)",
+        "usual_beside": " (usually {when}, our estimate)",
+        "c_usual": ", usually {when}",
     },
     statuses={
         Status.PENDING: "No tracking updates yet",
