@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from smsbot.config.checkout import CheckoutSettings
 from smsbot.config.links import LinkSettings, PageSettings
 
 DEFAULT_CONFIG = Path("smsbot.toml")
@@ -251,6 +252,7 @@ class Settings:
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
     woocommerce: WooCommerceSettings = WooCommerceSettings()
+    checkout: CheckoutSettings = field(default_factory=CheckoutSettings)  # issue 19
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 

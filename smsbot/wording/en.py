@@ -139,6 +139,7 @@ ENGLISH = Language(
         "busy_one": " High order volume: ships in 1 business day.",
         "no_shipments_usual": "Order {order} hasn't shipped yet.{busy}{usual} Check back soon, "
         "or reply HELP.",
+        "checkout": "Order now, arrives {when}",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",

@@ -139,6 +139,7 @@ SPANISH = Language(
         "busy_one": " Muchos pedidos: sale en 1 d. laborable.",
         "no_shipments_usual": "El pedido {order} no ha salido por ahora.{busy}{usual} "
         "Vuelve a consultar pronto o responde AYUDA.",
+        "checkout": "Pide hoy y llega {when}",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "

@@ -19,8 +19,13 @@ def window(estimate: Estimate, w: Wording) -> str:
     """The window's days as dates are worded elsewhere: "Tue Dec 15-Thu Dec 17", or one day."""
     first = format_day(estimate.earliest, w)
     if estimate.latest <= estimate.earliest:
-        return first
+        return say(w, "on_day", day=first)
     return say(w, "range", first=first, last=format_day(estimate.latest, w))
+
+
+def checkout(estimate: Estimate, w: Wording) -> str:
+    """The checkout's sentence: "Order now, arrives Tue Dec 15-Thu Dec 17"."""
+    return say(w, "checkout", when=window(estimate, w))
 
 
 def fragment(leg: LegView, w: Wording, *, short: bool = False) -> str:
