@@ -7,6 +7,7 @@
 - the alerts sender: merchant alerts whose first POST failed are retried;
 - maintenance (`smsbot.maintenance`): expired conversation state is deleted now and then,
   off the request path;
+- the ETA model (`smsbot.eta`): new deliveries are learned every `eta.refresh_s`;
 - the watcher's polling loop, when asked for (`watch.enabled`, or `smsbot watch`);
 - the shop inbox (`smsbot.shops.inbox`), when Shopify or WooCommerce webhooks are set up;
 - the helpdesk hand-offs (`smsbot.handoff`), when `[escalation.*]` targets are set up:
@@ -71,6 +72,7 @@ async def background(bot: Services, *, watch: bool, clock: Clock = utc_now) -> A
         "outbox": bot.outbox.run,
         "alerts": bot.alerts.run,
         "maintenance": bot.maintenance.run,
+        "eta": bot.eta.run,  # the learned delivery windows (issue 19)
     }
     if watch:
         loops["watcher"] = bot.watcher.run

@@ -22,6 +22,7 @@ from smsbot.channels.twiml import SignatureCheck
 from smsbot.config import Settings
 from smsbot.dialog.conversation import Conversation
 from smsbot.errors import ConfigError
+from smsbot.eta.learned import LearnedEta
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.maintenance import Maintenance
@@ -53,6 +54,7 @@ class Services:
     alerts: Alerts
     watcher: Watcher  # acts on carrier pushes always; polls only when something runs it
     maintenance: Maintenance
+    eta: LearnedEta  # learned delivery windows (an `Estimator`); `background` refreshes it
 
 
 def signature_check(settings: Settings) -> SignatureCheck | None:
@@ -142,6 +144,7 @@ async def open_services(
                     alerts,
                     watcher,
                     Maintenance(store, settings.bot, clock),
+                    LearnedEta(settings.eta, store, clock),
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.

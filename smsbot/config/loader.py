@@ -19,6 +19,7 @@ import phonenumbers
 
 from smsbot.config.checkout import CheckoutSettings
 from smsbot.config.console import read_admin, read_metrics, read_targets
+from smsbot.config.eta_loader import read_eta
 from smsbot.config.page_loader import read_email, read_links, read_page
 from smsbot.config.settings import (
     DEFAULT_CONFIG,
@@ -86,6 +87,7 @@ def settings_from_mapping(
         "admin": read_admin,
         "csat": read_csat,
         "checkout": read_checkout,
+        "eta": read_eta,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():

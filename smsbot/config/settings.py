@@ -248,6 +248,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
     admin: AdminSettings = field(default_factory=lambda: AdminSettings())
     csat: CsatSettings = field(default_factory=lambda: CsatSettings())
+    eta: EtaSettings = field(default_factory=lambda: EtaSettings())
     carriers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
@@ -350,3 +351,18 @@ class CsatSettings:
     enabled: bool = False  # off: no survey is sent and digits are read as before
     window_h: float = 72.0  # how long after the survey a reply 1-5 counts as its answer
     low_score: int = 2  # an answer at or below this raises a merchant alert (0: never)
+
+
+@dataclass(frozen=True)
+class EtaSettings:
+    """Learned delivery windows ([eta], issue 19)."""
+
+    country: str = "US"  # where the shop sells: public holidays, and the destination when unknown
+    quantiles: tuple[float, float] = (0.1, 0.9)  # the window: 10th to 90th percentile
+    min_samples: int = 30  # fewer deliveries in a group: go down the ladder
+    default_days: tuple[int, int] | None = None  # business days when no history; None: say none
+    history_days: int = 180  # deliveries older than this are not learned from
+    refresh_s: float = 600.0  # the model reads new deliveries this often
+    saturday_carriers: tuple[str, ...] = ("usps",)  # carriers that deliver on Saturdays
+    early_share: float = 0.25  # the carrier's ETAs are "early" when more arrive after them
+    load_days: int = 14  # the recent days the fulfilment rate is measured over

@@ -26,6 +26,7 @@ from smsbot.store.escalations import (
     StoredEscalation,
     StoredHandoff,
 )
+from smsbot.store.eta import Delivery, EtaStore, HandlingCounts, ToldOutcome, ToldWindow
 from smsbot.store.inbox import MAX_INBOX_BODY, InboxEvent, InboxState, InboxStore
 from smsbot.store.keys import phone_key, sender_key
 from smsbot.store.kpis import CarrierKpi, Kpis, KpiStore, NoticeKpi, OpsSnapshot
@@ -91,7 +92,10 @@ __all__ = [
     "ConsoleStore",
     "ConversationStore",
     "CsatStore",
+    "Delivery",
     "EscalationStore",
+    "EtaStore",
+    "HandlingCounts",
     "HandoffState",
     "ImportCounts",
     "InboxEvent",
@@ -126,6 +130,8 @@ __all__ = [
     "StoredHandoff",
     "StoredReply",
     "Survey",
+    "ToldOutcome",
+    "ToldWindow",
     "TrackingCacheStore",
     "TrackingKey",
     "TrackingLink",

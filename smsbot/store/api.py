@@ -24,6 +24,7 @@ from typing import Protocol, Self
 from smsbot.orders.model import Order
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore
+from smsbot.store.eta import EtaStore
 from smsbot.store.inbox import InboxStore
 from smsbot.store.links import LinkStore
 from smsbot.store.outbox_batch import OutboxBatchStore
@@ -333,6 +334,7 @@ class Store(
     TurnStore,
     OutboxBatchStore,
     CsatStore,
+    EtaStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -31,8 +31,9 @@ from tests.store.test_tracking_cache import tracking
 FIXTURES = Path(__file__).parent / "fixtures"
 
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
-#: events out of order, inbox, links, console (escalations, users, first ETAs), leases.
-LATEST = 10
+#: events out of order, inbox, links, console (escalations, users, first ETAs), leases, csat,
+#: eta history.
+LATEST = 11
 
 
 @pytest.fixture

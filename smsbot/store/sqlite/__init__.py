@@ -10,6 +10,7 @@ from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
 from smsbot.store.sqlite.csat import CsatStore
 from smsbot.store.sqlite.escalations import EscalationStore
+from smsbot.store.sqlite.eta import EtaStore
 from smsbot.store.sqlite.inbox import InboxStore
 from smsbot.store.sqlite.kpis import KpiStore
 from smsbot.store.sqlite.links import LinkStore
@@ -24,6 +25,7 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
+    EtaStore,
     OutboxBatchSqlite,
     CsatStore,
     TurnStore,

@@ -27,6 +27,7 @@ from smsbot.store.sqlite.connection import (
     fetch_all,
     fetch_one,
 )
+from smsbot.store.sqlite.eta import capture_delivery
 from smsbot.store.times import parse_utc, time_or_none, utc_or_none, utc_text
 from smsbot.tracking import TrackingResult
 
@@ -135,6 +136,7 @@ class CoreStore(SqliteBase):
                    WHERE tracking_number = ? AND carrier = ?""",
                 shipment,
             )
+            capture_delivery(connection, result)  # the ETA history (issue 19)
 
         await self._run(work, write=True)
 

@@ -195,5 +195,24 @@ V10: tuple[str, ...] = (
     "CREATE INDEX csat_answered ON csat_surveys (answered_at)",
 )
 
+#: Migration 11 (issue 19): delivered shipments the ETA model learns from, one per carrier
+#: and number, read in id order by the model's refresh; and the first window told per
+#: shipment, checked against its delivery by the calibration report.
+V11: tuple[str, ...] = (
+    """CREATE TABLE eta_deliveries (
+        id INTEGER PRIMARY KEY, carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
+        order_number TEXT, service TEXT, origin TEXT, destination_country TEXT,
+        destination_region TEXT, destination_postal_code TEXT, ordered_at TEXT,
+        first_scan_at TEXT, delivered_at TEXT NOT NULL, carrier_eta TEXT,
+        UNIQUE (carrier, tracking_number))""",
+    """CREATE TABLE eta_told (
+        id INTEGER PRIMARY KEY, order_number TEXT NOT NULL, carrier TEXT NOT NULL,
+        tracking_number TEXT NOT NULL, stage TEXT NOT NULL, earliest TEXT NOT NULL,
+        latest TEXT NOT NULL, low_days INTEGER NOT NULL, high_days INTEGER NOT NULL,
+        rung TEXT NOT NULL, label TEXT NOT NULL, told_at TEXT NOT NULL,
+        UNIQUE (order_number, carrier, tracking_number))""",
+    "CREATE INDEX eta_told_at ON eta_told (told_at)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
