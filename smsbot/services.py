@@ -127,7 +127,10 @@ async def open_services(
             registry = build_registry(settings, http)
             gateway = CarrierGateway(registry, store, settings.tracking, clock)
             try:
-                conversation = Conversation(settings, store, gateway, registry, clock, http=http)
+                eta = LearnedEta(settings.eta, store, clock)  # replies tell its windows
+                conversation = Conversation(
+                    settings, store, gateway, registry, clock, http=http, eta=eta
+                )
                 outbox = Outbox(settings, store, http, clock)
                 alerts = Alerts(settings, store, http, clock)
                 # The one place the watcher is built (serve, watch and the tests share it).
@@ -144,7 +147,7 @@ async def open_services(
                     alerts,
                     watcher,
                     Maintenance(store, settings.bot, clock),
-                    LearnedEta(settings.eta, store, clock),
+                    eta,
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.

@@ -40,7 +40,7 @@ class Enquiries:
         eta: Estimator | None = None,
     ) -> None:
         self._bot = settings.bot
-        self._told = ToldWindows(store, eta, settings.bot.default_region)
+        self._told = ToldWindows(store, eta, settings.eta.country)
         self._store = store
         self._lookup = lookup
         self._registry = registry

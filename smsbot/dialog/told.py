@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from typing import Protocol, runtime_checkable
 
 from smsbot.eta.window import Estimate, Estimator, HandlingLoad, Lane
 from smsbot.orders.model import Order
@@ -19,27 +18,13 @@ from smsbot.view.order import OrderView
 log = logging.getLogger("smsbot.dialog")
 
 
-@runtime_checkable
-class RecordsTold(Protocol):
-    """The store concern that keeps every window told (built on the `eta-model` branch)."""
-
-    async def record_told(
-        self,
-        order_number: str,
-        carrier: str,
-        tracking_number: str,
-        estimate: Estimate,
-        told_at: datetime,
-    ) -> None: ...
-
-
 class ToldWindows:
     """An order's learned windows: asked of `estimator`, recorded in `store` once told."""
 
     def __init__(self, store: Store, estimator: Estimator | None, country: str | None) -> None:
         self._estimator = estimator
-        self._country = country  # orders carry a postal code, not a country: the bot's region
-        self._recorder = store if isinstance(store, RecordsTold) else None
+        self._country = country  # orders carry a postal code, not a country: [eta] country
+        self._store = store
 
     def estimated(self, view: OrderView, order: Order, today: date) -> OrderView:
         """`view` with each leg's learned window (see `view.estimate.estimated`)."""
@@ -55,11 +40,9 @@ class ToldWindows:
 
     async def record(self, view: OrderView, today: date, now: datetime) -> None:
         """Keep every window `view` tells; a failure to keep one never loses the reply."""
-        if self._recorder is None:
-            return
         for leg, window in told(view, today):
             try:
-                await self._recorder.record_told(
+                await self._store.record_told(
                     view.number, leg.carrier, leg.tracking_number, window, now
                 )
             except Exception:  # the reply matters more than the calibration figure

@@ -56,9 +56,8 @@ def create_app(
             install_token_filter()
             # The gazetteer takes a second to read: off the loop, before the first view.
             warm = asyncio.get_running_loop().run_in_executor(None, page.gazetteer.load)
-            # Services.eta is the learned model (issue 19; None until one is built).
-            estimator = getattr(running, "eta", None)
-            answers = CheckoutEta(estimator, settings.checkout, settings.bot.timezone, clock)
+            # The checkout ETA answers from the learned model (issue 19).
+            answers = CheckoutEta(running.eta, settings.checkout, settings.bot.timezone, clock)
             app.state.checkout = checkout_routes.Checkout(answers)
             app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
