@@ -134,7 +134,7 @@ async def open_services(
                 outbox = Outbox(settings, store, http, clock)
                 alerts = Alerts(settings, store, http, clock)
                 # The one place the watcher is built (serve, watch and the tests share it).
-                watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock)
+                watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock, eta=eta)
                 yield Services(
                     settings,
                     store,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from smsbot.eta.window import Estimate, Estimator, Lane
 from smsbot.orders.model import Leg, Order
-from smsbot.tracking import Status, TrackingResult
+from smsbot.tracking import Eta, Status, TrackingResult
 from smsbot.view.order import DELAYABLE, LegView, OrderView
 
 #: Statuses in which a learned window says something useful: the parcel is not yet at the
@@ -79,17 +79,21 @@ def estimated(
 def usual(leg: LegView, today: date) -> Estimate | None:
     """The learned window to tell for `leg` now, marked as an estimate; None to tell none.
 
-    Told alone when the carrier gives no date; beside the carrier's date when its ETAs on
-    this lane have been early or its date is before the window. Never for a window already
-    past (the history has nothing more to say) or for a leg that may not tell one.
+    Never for a leg that may not tell one (see `estimable`); else as `worth_telling` says.
     """
-    estimate = leg.estimate
-    if estimate is None or not estimable(leg) or estimate.latest < today:
+    return worth_telling(leg.eta, leg.estimate, today) if estimable(leg) else None
+
+
+def worth_telling(eta: Eta | None, estimate: Estimate | None, today: date) -> Estimate | None:
+    """`estimate` when it is worth telling beside the carrier's `eta`; else None.
+
+    Told alone when the carrier gives no date (or only our own guess); beside the carrier's
+    date when its ETAs on this lane have been early or its date is before the window. Never
+    a window already past: the history has nothing more to say.
+    """
+    if estimate is None or estimate.latest < today:
         return None
-    eta = leg.eta
-    if eta is None or eta.estimated:
-        return estimate
-    if estimate.carrier_early:
+    if eta is None or eta.estimated or estimate.carrier_early:
         return estimate
     carrier_last = eta.latest or eta.earliest
     return estimate if carrier_last < estimate.earliest else None

@@ -12,7 +12,7 @@ from smsbot.eta.window import Estimate, HandlingLoad
 from smsbot.view.estimate import usual
 from smsbot.view.order import LegView
 from smsbot.wording.calendar import format_day
-from smsbot.wording.context import Wording, say, tell
+from smsbot.wording.context import Wording, say
 
 
 def window(estimate: Estimate, w: Wording) -> str:
@@ -47,14 +47,6 @@ def sentence(leg: LegView, w: Wording) -> str:
     """The window as a sentence of its own (" Usually arrives ... (estimate)."); "" for none."""
     estimate = usual(leg, w.today)
     return "" if estimate is None else say(w, "usual_sentence", when=window(estimate, w))
-
-
-def notice_fragment(leg: LegView, w: Wording) -> str:
-    """The same as `fragment`, in a proactive notice's words."""
-    estimate = usual(leg, w.today)
-    if estimate is None:
-        return ""
-    return tell(w, "usual" if _alone(leg) else "usual_beside", when=window(estimate, w))
 
 
 def busy(load: HandlingLoad | None, w: Wording) -> str:

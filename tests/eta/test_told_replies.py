@@ -153,3 +153,19 @@ def test_a_list_of_packages_tells_the_window_briefly() -> None:
     )
     text = replies.status_reply(view, wording())
     assert text.count("usually Wed Nov 25-Fri Nov 27 (est.)") == 2, text
+
+
+def test_the_shipped_notice_tells_the_window_when_the_carrier_has_no_date() -> None:
+    from smsbot.wording.notices import News, Trigger, order_notice
+
+    lane = Lane(carrier="ups", destination_country="US")
+    estimate = US.estimate(lane, first_scan_at=SCANNED, today=date(2026, 11, 24))
+    shipped = News(Trigger.SHIPPED, in_transit(), "UPS", estimate=estimate)
+    assert order_notice("1001", [shipped], wording()) == (
+        "Order 1001 has shipped with UPS, usually arriving Wed Nov 25-Fri Nov 27 (estimate). "
+        "Text 1001 for updates."
+    )
+    dated = News(Trigger.SHIPPED, in_transit(Eta(date(2026, 11, 26))), "UPS", estimate=estimate)
+    assert "usually" not in order_notice("1001", [dated], wording())
+    spanish = order_notice("1001", [shipped], wording("es"))
+    assert "suele llegar" in spanish and is_gsm7(spanish)
