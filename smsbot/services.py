@@ -27,7 +27,7 @@ from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.maintenance import Maintenance
 from smsbot.orders.model import Order
-from smsbot.store import Store, open_store
+from smsbot.store import Store, StoreError, open_store
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
 from smsbot.watch.watcher import Watcher
@@ -128,6 +128,11 @@ async def open_services(
             gateway = CarrierGateway(registry, store, settings.tracking, clock)
             try:
                 eta = LearnedEta(settings.eta, store, clock)  # replies tell its windows
+                try:
+                    # The first model before the first message; `background` keeps it current.
+                    await eta.refresh()
+                except StoreError:
+                    log.exception("the ETA model could not be built; no learned windows yet")
                 conversation = Conversation(
                     settings, store, gateway, registry, clock, http=http, eta=eta
                 )

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from smsbot.admin.auth import hash_password
 from smsbot.config import AdminSettings, MetricsSettings, Secret, Settings, TokenDigest
+from smsbot.eta.simulate import demo_history
 from smsbot.orders.model import Order, Shipment
 from smsbot.results import Eta, Event, Status, TrackingResult
 from smsbot.store import OutboxState, Store, TriggerState
@@ -52,6 +53,7 @@ async def seed_history(store: Store, now: datetime, access: DemoAccess) -> None:
     """The demo user, orders shipped over the last two weeks, their texts, notices,
     deliveries (some late) and escalations (one handled)."""
     await store.save_admin_user(USER, hash_password(access.password), now)
+    await store.import_deliveries(demo_history(now))  # learned ETA windows (issue 19)
     pick = random.Random(18)  # the same history at every start
     orders = []
     for index in range(ORDERS):

@@ -18,6 +18,7 @@ from smsbot.admin.charts import bar_chart, hbar_chart
 from smsbot.admin.context import Console
 from smsbot.admin.report import parse_since, period, rows
 from smsbot.admin.templating import render
+from smsbot.eta.calibration import calibration
 from smsbot.metrics.instruments import carrier_health
 from smsbot.store import HandoffState, phone_key
 from smsbot.view.order import OrderView
@@ -34,6 +35,7 @@ async def dashboard(request: Request, console: Console, session: Session) -> Res
         since = "30d"
     start, end = period(parse_since(since), console.clock())
     kpis = await console.store.kpis(start, end)
+    calibrated = await calibration(console.store, console.settings.eta, start, end)
     titles = (
         "WISMO texts per day",
         "Customers who still texted within 48 h of a notice, by notice",
@@ -60,7 +62,7 @@ async def dashboard(request: Request, console: Console, session: Session) -> Res
     ]
     return render(
         "dashboard.html", user=session.user, csrf=session.csrf, since=since, periods=PERIODS,
-        kpis=kpis, rows=rows(kpis), charts=charts,
+        kpis=kpis, rows=rows(kpis, calibrated), charts=charts,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from smsbot.eta.calibration import Calibration
 from smsbot.store import Kpis
 
 FORMATS = ("text", "csv", "json", "html")
@@ -40,8 +41,9 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def rows(kpis: Kpis) -> list[tuple[str, str]]:
-    """(figure, value) in reading order; the same strings everywhere they are shown."""
+def rows(kpis: Kpis, calibration: Calibration | None = None) -> list[tuple[str, str]]:
+    """(figure, value) in reading order; the same strings everywhere they are shown.
+    With `calibration`, the ETA windows told and how they held (issue 19) at the end."""
     found = [
         ("Orders shipped", str(kpis.orders_shipped)),
         ("WISMO texts", str(kpis.wismo_texts)),
@@ -67,12 +69,44 @@ def rows(kpis: Kpis) -> list[tuple[str, str]]:
     found.append(("CSAT answers", str(kpis.csat_answers)))
     found.append(("CSAT mean score (1-5)", _number(kpis.csat_mean)))
     found.append(("CSAT (answers 4 or 5)", _percent(kpis.csat_share)))
+    if calibration is not None:
+        found += calibration_rows(calibration)
     return found
 
 
-def as_data(kpis: Kpis) -> dict[str, Any]:
-    """The raw figures (rates as fractions, None when undefined) for JSON."""
+def calibration_rows(calibration: Calibration) -> list[tuple[str, str]]:
+    """Per carrier and lane: windows told, the share delivered inside, the median width."""
+    found = []
+    for lane in calibration.lanes:
+        name = (
+            lane.label if lane.label.startswith(lane.carrier) else f"{lane.carrier}: {lane.label}"
+        )
+        found.append((f"ETA windows told: {name}", str(lane.told)))
+        found.append((f"Delivered inside the window: {name}", _percent(lane.inside_share)))
+        width = "n/a" if lane.median_width is None else f"{lane.median_width:g} business days"
+        found.append((f"Median window width: {name}", width))
+    found.append(("ETA history rows excluded", str(calibration.excluded_total)))
+    for reason, count in calibration.excluded.items():
+        found.append((f"ETA history rows excluded: {reason}", str(count)))
+    return found
+
+
+def calibration_data(calibration: Calibration) -> dict[str, Any]:
     return {
+        "lanes": [
+            {"carrier": lane.carrier, "label": lane.label, "told": lane.told,
+             "delivered": lane.delivered, "inside": lane.inside,
+             "inside_share": lane.inside_share, "median_width_business_days": lane.median_width}
+            for lane in calibration.lanes
+        ],
+        "excluded": calibration.excluded_total,
+        "excluded_by_reason": calibration.excluded,
+    }  # fmt: skip
+
+
+def as_data(kpis: Kpis, calibration: Calibration | None = None) -> dict[str, Any]:
+    """The raw figures (rates as fractions, None when undefined) for JSON."""
+    data = {
         "start": kpis.start.isoformat(),
         "end": kpis.end.isoformat(),
         "orders_shipped": kpis.orders_shipped,
@@ -103,28 +137,32 @@ def as_data(kpis: Kpis) -> dict[str, Any]:
         "csat": {"sent": kpis.csat_sent, "answers": kpis.csat_answers,
                  "mean_score": kpis.csat_mean, "satisfied_share": kpis.csat_share},
     }  # fmt: skip
+    if calibration is not None:
+        data["eta_calibration"] = calibration_data(calibration)
+    return data
 
 
 def _title(kpis: Kpis) -> str:
     return f"WISMO report {kpis.start:%Y-%m-%d %H:%M} to {kpis.end:%Y-%m-%d %H:%M} UTC"
 
 
-def as_text(kpis: Kpis) -> str:
-    width = max(len(name) for name, _ in rows(kpis))
-    lines = [_title(kpis), ""] + [f"{name:<{width}}  {value}" for name, value in rows(kpis)]
+def as_text(kpis: Kpis, calibration: Calibration | None = None) -> str:
+    shown = rows(kpis, calibration)
+    width = max(len(name) for name, _ in shown)
+    lines = [_title(kpis), ""] + [f"{name:<{width}}  {value}" for name, value in shown]
     return "\n".join(lines) + "\n"
 
 
-def as_csv(kpis: Kpis) -> str:
+def as_csv(kpis: Kpis, calibration: Calibration | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["figure", "value"])
-    writer.writerows(rows(kpis))
+    writer.writerows(rows(kpis, calibration))
     return out.getvalue()
 
 
-def as_json(kpis: Kpis) -> str:
-    return json.dumps(as_data(kpis), indent=2) + "\n"
+def as_json(kpis: Kpis, calibration: Calibration | None = None) -> str:
+    return json.dumps(as_data(kpis, calibration), indent=2) + "\n"
 
 
 _HTML = """<!doctype html>
@@ -135,12 +173,12 @@ _HTML = """<!doctype html>
 """
 
 
-def as_html(kpis: Kpis) -> str:
+def as_html(kpis: Kpis, calibration: Calibration | None = None) -> str:
     template = Environment(autoescape=True).from_string(_HTML)
-    return template.render(title=_title(kpis), rows=rows(kpis)) + "\n"
+    return template.render(title=_title(kpis), rows=rows(kpis, calibration)) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Kpis], str]] = {
+RENDERERS: dict[str, Callable[[Kpis, Calibration | None], str]] = {
     "text": as_text,
     "csv": as_csv,
     "json": as_json,

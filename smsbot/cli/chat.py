@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import click
 
@@ -21,6 +22,11 @@ async def converse(
 
     seeded = orders_to_seed(seed)
     async with open_services(settings, seed_orders=seeded, check_signatures=False) as bot:
+        if seed:  # the demo's delivery history: its replies tell learned windows (issue 19)
+            from smsbot.eta.simulate import demo_history
+
+            await bot.store.import_deliveries(demo_history(datetime.now(UTC)))
+            await bot.eta.refresh()
         while (body := await bodies()) is not None:
             form = {"From": sender, "Body": body, "MessageSid": "SM" + uuid.uuid4().hex}
             message = parse_inbound(

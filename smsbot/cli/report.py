@@ -28,6 +28,7 @@ from smsbot.cli.base import config_option, fail_cleanly, opened_store, run, sett
 def report(config: str | None, since: str, fmt: str, until: str | None) -> None:
     """Print the WISMO KPIs of the --since before --until (default: up to now)."""
     from smsbot.admin.report import RENDERERS, parse_since, period
+    from smsbot.eta.calibration import calibration
 
     try:
         span = parse_since(since)
@@ -47,6 +48,7 @@ def report(config: str | None, since: str, fmt: str, until: str | None) -> None:
         start, end = period(span, end_at)
         async with opened_store(settings) as store:
             kpis = await store.kpis(start, end)
-        click.echo(RENDERERS[fmt](kpis), nl=False)
+            calibrated = await calibration(store, settings.eta, start, end)
+        click.echo(RENDERERS[fmt](kpis, calibrated), nl=False)
 
     run(show())

@@ -9,9 +9,9 @@ or before 2000, a parcel that took more than a year.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from smsbot.eta.calendar import SUNDAY_ONLY, WEEKEND, BusinessCalendar, calendar_for
@@ -30,9 +30,9 @@ class Excluded(Counter[str]):
     """Excluded rows by reason ("delivered before shipped", ...)."""
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One usable delivery. Days are business days; None when the stage's start is unknown."""
+class Sample(NamedTuple):
+    """One usable delivery. Days are business days; None when the stage's start is unknown.
+    (A named tuple: the model counts equal ones, and tuples hash in C.)"""
 
     carrier: str
     service: str | None
@@ -88,12 +88,17 @@ class SampleMaker:
         self.saturday_carriers = saturday_carriers
         self.now = now
         self.excluded = Excluded()
+        self._calendars: dict[tuple[str, str], BusinessCalendar] = {}
 
     def calendar(self, carrier: str, country: str) -> BusinessCalendar:
-        return calendar_for(country, weekend_of(carrier, self.saturday_carriers))
+        found = self._calendars.get((carrier, country))
+        if found is None:
+            weekend = weekend_of(carrier, self.saturday_carriers)
+            found = self._calendars[(carrier, country)] = calendar_for(country, weekend)
+        return found
 
     def make(self, delivery: Delivery) -> Sample | None:
-        reason = self._inconsistent(delivery)
+        reason = self.inconsistent(delivery)
         if reason is not None:
             self.excluded[reason] += 1
             return None
@@ -122,7 +127,8 @@ class SampleMaker:
             late_vs_carrier=None if eta is None else delivered > eta,
         )
 
-    def _inconsistent(self, delivery: Delivery) -> str | None:
+    def inconsistent(self, delivery: Delivery) -> str | None:
+        """Why `delivery` cannot be learned from, or None when it can."""
         moments = [
             m for m in (delivery.ordered_at, delivery.first_scan_at, delivery.delivered_at) if m
         ]

@@ -86,8 +86,10 @@ class LearnedEta:
             model, maker = self.model, self._maker or self._new_maker(now)
             maker.now = now
         added = 0
+        # Older deliveries are not learned from: the store does not even read them.
+        oldest = now - timedelta(days=self.settings.history_days)
         while True:
-            rows = await self._store.deliveries(model.last_id, PAGE)
+            rows = await self._store.deliveries(model.last_id, PAGE, since=oldest)
             if not rows:
                 break
             if full:  # off the loop: a page is ~1 s of work

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -151,8 +151,22 @@ class Simulator:
 
 def _spoil(pick: random.Random, delivery: Delivery) -> Delivery:
     """An inconsistent copy of `delivery`: delivered before its first scan, or a future year."""
-    from dataclasses import replace
-
     if pick.random() < 0.5 and delivery.first_scan_at is not None:
         return replace(delivery, delivered_at=delivery.first_scan_at - timedelta(days=2))
     return replace(delivery, delivered_at=delivery.delivered_at.replace(year=2099))
+
+
+def demo_history(now: datetime, count: int = 4_000) -> list[Delivery]:
+    """The demo store's history: half a year of simulated deliveries that arrived before
+    `now`, plus the ups ground ones again as the `demo` carrier's, so the demo orders'
+    replies, page and checkout API answer from learned windows."""
+    days = 180
+    start = (now - timedelta(days=days + 10)).date()
+    simulated = Simulator(start=start, days=days, count=count, seed=1019).deliveries()
+    history = [d for d in simulated if d.delivered_at < now]
+    demo = [
+        replace(d, carrier="demo", tracking_number=f"DEMO-{d.tracking_number}", service=None)
+        for d in history
+        if (d.carrier, d.service) == ("ups", "ground")
+    ]
+    return history + demo

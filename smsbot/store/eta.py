@@ -79,6 +79,8 @@ class ToldOutcome:
     label: str
     told_at: datetime
     delivered_at: datetime | None
+    destination_country: str | None = None  # the delivery's, to date it locally
+    destination_postal_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,10 @@ async def test_import_keeps_new_rows_and_reads_in_pages(store: Store) -> None:
     rest = await store.deliveries(after_id=first[-1][0])
     assert [d.tracking_number for _, d in rest] == ["4", "9"]
     assert rest[0][1] == _delivery("4", origin="US-CA")  # read back as given (regions upper)
+    recent = await store.deliveries(since=T0 + timedelta(days=3, hours=1))
+    assert [d.tracking_number for _, d in recent] == []
+    recent = await store.deliveries(since=T0 + timedelta(days=3))
+    assert len(recent) == 6  # delivered exactly then: included
     assert not await store.record_delivery(_delivery("9"))
     assert await store.record_delivery(_delivery("10", ordered_at=None, first_scan_at=None))
 
@@ -135,6 +139,7 @@ async def test_the_first_window_told_stands_and_meets_its_delivery(store: Store)
     ]
     assert outcomes[0].delivered_at == T0 + timedelta(days=3)
     assert outcomes[0].business_days == (2, 4) and outcomes[0].label == "ups ground"
+    assert (outcomes[0].destination_country, outcomes[0].destination_postal_code) == ("US", "11201")
     assert outcomes[1].delivered_at is None  # not delivered yet
     assert [o.tracking_number for o in await store.told_outcomes(T0 + timedelta(hours=1))] == ["2"]
     with pytest.raises(StoreValueError):

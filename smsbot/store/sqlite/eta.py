@@ -105,6 +105,11 @@ def capture_delivery(connection: sqlite3.Connection, result: TrackingResult) -> 
     )
 
 
+def _utc(text: str) -> datetime:
+    # `utc_text` wrote it with "+00:00": already aware UTC (a refresh reads 200k rows).
+    return datetime.fromisoformat(text)
+
+
 def _delivery(row: Sequence[Any]) -> Delivery:
     (carrier, number, order, service, origin, country, region, postal) = row[:8]
     ordered, scanned, delivered, eta = row[8:12]
@@ -117,9 +122,9 @@ def _delivery(row: Sequence[Any]) -> Delivery:
         destination_country=country,
         destination_region=region,
         destination_postal_code=postal,
-        ordered_at=time_or_none(ordered),
-        first_scan_at=time_or_none(scanned),
-        delivered_at=parse_utc(delivered),
+        ordered_at=None if ordered is None else _utc(ordered),
+        first_scan_at=None if scanned is None else _utc(scanned),
+        delivered_at=_utc(delivered),
         carrier_eta=None if eta is None else date.fromisoformat(eta[:10]),
     )
 
@@ -166,11 +171,13 @@ class EtaStore(SqliteBase):
         return await self._run(work, write=True)
 
     async def deliveries(
-        self, after_id: int = 0, limit: int = 50_000
+        self, after_id: int = 0, limit: int = 50_000, *, since: datetime | None = None
     ) -> list[tuple[int, Delivery]]:
+        start = "" if since is None else utc_text(since, "since")
         rows = await self._fetch(
-            f"SELECT id, {_COLUMNS} FROM eta_deliveries WHERE id > ? ORDER BY id LIMIT ?",  # noqa: S608
-            (after_id, max(limit, 0)),
+            f"SELECT id, {_COLUMNS} FROM eta_deliveries "  # noqa: S608
+            "WHERE id > ? AND delivered_at >= ? ORDER BY id LIMIT ?",
+            (after_id, start, max(limit, 0)),
         )
         return [(int(row[0]), _delivery(row[1:])) for row in rows]
 
@@ -214,7 +221,7 @@ class EtaStore(SqliteBase):
         rows = await self._fetch(
             """SELECT t.order_number, t.carrier, t.tracking_number, t.stage, t.earliest,
                       t.latest, t.low_days, t.high_days, t.rung, t.label, t.told_at,
-                      d.delivered_at
+                      d.delivered_at, d.destination_country, d.destination_postal_code
                FROM eta_told AS t LEFT JOIN eta_deliveries AS d
                     ON d.carrier = t.carrier AND d.tracking_number = t.tracking_number
                WHERE t.told_at >= ? ORDER BY t.told_at, t.id""",
@@ -233,6 +240,8 @@ class EtaStore(SqliteBase):
                 label=row[9],
                 told_at=parse_utc(row[10]),
                 delivered_at=time_or_none(row[11]),
+                destination_country=row[12],
+                destination_postal_code=row[13],
             )
             for row in rows
         ]
