@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -27,6 +30,7 @@ from starlette.routing import Route
 from smsbot.config.checkout import CheckoutSettings
 from tests.checkout.conftest import checkout_app
 from tests.eta.windows import FixedEstimator
+from tests.served import clean_env
 from tests.test_end_to_end import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -192,3 +196,34 @@ def test_a_page_of_an_origin_not_configured_shows_nothing(
     element = browser.find_element(By.ID, "eta")
     assert element.get_attribute("data-smsbot-eta-filled") is None
     assert element.text == ""
+
+
+def test_the_served_demo_shows_a_learned_window(browser: Any, tmp_path: Path) -> None:
+    """`smsbot serve --demo`: its simulated history gives /eta/demo a learned window."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsbot", "serve", "--demo", "--port", str(port)],
+        cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("smsbot serve --demo did not start")
+            time.sleep(0.2)
+        answer = httpx.get(base + "/api/eta?country=US&postal_code=10001", timeout=10).json()
+        assert answer["basis"]["rung"] != "default" and answer["basis"]["samples"] > 0
+        browser.get(f"{base}/eta/demo")
+        assert filled(browser, "eta-us") == answer["sentence"]["en"]
+        folder = Path(os.environ.get("SMSBOT_SCREENSHOTS") or tmp_path)
+        browser.save_screenshot(str(folder / "eta-demo-served.png"))
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
