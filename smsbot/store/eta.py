@@ -105,9 +105,10 @@ class EtaStore(Protocol):
         ...
 
     async def deliveries(
-        self, after_id: int = 0, limit: int = 50_000
+        self, after_id: int = 0, limit: int = 50_000, *, since: datetime | None = None
     ) -> list[tuple[int, Delivery]]:
-        """Up to `limit` deliveries with an id above `after_id`, in id order, with their id."""
+        """Up to `limit` deliveries with an id above `after_id` (and delivered at or after
+        `since`, when given), in id order, with their id."""
         ...
 
     async def record_told(

@@ -114,3 +114,19 @@ async def test_the_loop_refreshes_until_stopped(store: Store) -> None:
     stop.set()
     await asyncio.wait_for(task, 2)
     assert eta.model.samples > 500
+
+
+async def test_the_demo_history_gives_the_demo_orders_learned_windows(store: Store) -> None:
+    from smsbot.eta.simulate import demo_history
+
+    now = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    history = demo_history(now)
+    assert all(d.delivered_at < now for d in history)
+    await store.import_deliveries(history)
+    eta = LearnedEta(EtaSettings(), store, lambda: now)
+    await eta.refresh()
+    demo = eta.estimate(Lane("demo", None, None, "US", "11201"), today=now.date())
+    assert demo is not None and demo.basis.rung is Rung.LANE
+    assert demo.basis.label == "demo -> US-112" and demo.basis.samples >= 30
+    ups = eta.estimate(Lane("ups", "ground", None, "US", "11201"), today=now.date())
+    assert ups is not None and ups.basis.rung is Rung.LANE
