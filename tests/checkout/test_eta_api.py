@@ -148,3 +148,12 @@ def test_the_demo_page_runs_under_a_strict_csp(client: TestClient) -> None:
     assert '<script src="/eta.js" async></script>' in response.text
     assert "<script>" not in response.text  # nothing inline: the CSP would refuse it
     assert "http://testserver/eta.js" in response.text  # the copy-paste tag names this server
+
+
+def test_the_openapi_document_describes_it_as_public() -> None:
+    from smsbot.api.openapi import document
+
+    operation = document()["paths"]["/api/eta"]["get"]
+    assert operation["security"] == []
+    names = {p["name"]: p["required"] for p in operation["parameters"]}
+    assert names == {"country": True, "postal_code": False, "carrier": False, "service": False}
