@@ -27,6 +27,9 @@ log = logging.getLogger("smsbot.eta")
 
 PAGE = 50_000
 REBUILD_EVERY = timedelta(days=1)
+#: A parcel counted from further than this from today gets no window (a carrier's or an
+#: import's bad date; also keeps the calendar's tables to sane years).
+MAX_AGE_DAYS = 366
 #: Open orders older than this are not a backlog any more (abandoned, paid later...).
 OPEN_DAYS = 30
 
@@ -160,10 +163,14 @@ class LearnedEta:
             return local_date(moment, country, None, lane.destination_postal_code)
 
         if first_scan_at is not None:
-            return self.model.estimate(lane, stage=Stage.TRANSIT, since=day(first_scan_at))
-        if ordered_at is not None:
-            return self.model.estimate(lane, stage=Stage.DELIVERY, since=day(ordered_at))
-        return self.model.estimate(lane, stage=Stage.DELIVERY, since=today, backlog=True)
+            stage, since = Stage.TRANSIT, day(first_scan_at)
+        elif ordered_at is not None:
+            stage, since = Stage.DELIVERY, day(ordered_at)
+        else:
+            return self.model.estimate(lane, stage=Stage.DELIVERY, since=today, backlog=True)
+        if abs((since - today).days) > MAX_AGE_DAYS:
+            return None  # a start a year away is a bad date, not a parcel to estimate
+        return self.model.estimate(lane, stage=stage, since=since)
 
     def handling_load(self, today: date) -> HandlingLoad | None:
         return self.model.load

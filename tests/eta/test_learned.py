@@ -64,6 +64,10 @@ async def test_the_contract_picks_the_stage_and_its_start(store: Store) -> None:
     assert checkout is not None and checkout.since == date(2025, 7, 2)
     assert checkout.business_days[1] > transit.business_days[1]  # handling comes first
     assert checkout.earliest > checkout.since
+    # A bad date far from today (a carrier's year 2099) gets no window, never a crash.
+    odd = datetime(2099, 1, 1, tzinfo=UTC)
+    assert eta.estimate(LANE, first_scan_at=odd, today=NOW.date()) is None
+    assert eta.estimate(LANE, ordered_at=datetime(1999, 1, 1, tzinfo=UTC), today=NOW.date()) is None
 
 
 async def test_a_backlog_shows_as_a_high_load_and_later_checkout_windows(store: Store) -> None:

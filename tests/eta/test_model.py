@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsbot.config import EtaSettings
 from smsbot.eta.history import SampleMaker
@@ -148,3 +150,20 @@ def test_checkout_windows_count_from_today() -> None:
     assert found is not None and found.since == date(2025, 6, 6)
     assert found.basis.label == "any carrier -> US-112"
     assert found.earliest > found.since - timedelta(days=1)
+
+
+_text = st.one_of(st.none(), st.text(max_size=12))
+
+
+@settings(max_examples=200, deadline=None)
+@given(carrier=_text, service=_text, origin=_text, country=_text, postal=_text)
+def test_any_lane_gets_a_window_or_none_never_an_error(
+    carrier: str | None, service: str | None, origin: str | None, country: str | None,
+    postal: str | None,
+) -> None:  # fmt: skip
+    lane = Lane(carrier, service, origin, country, postal)
+    found = SMALL.estimate(lane, stage=Stage.DELIVERY, since=date(2025, 6, 2), backlog=True)
+    assert found is None or found.earliest <= found.latest
+
+
+SMALL = _model(EtaSettings(history_days=365, default_days=(2, 5)), count=1_000)
