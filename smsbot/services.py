@@ -132,17 +132,19 @@ async def open_services(
             registry = build_registry(settings, http)
             gateway = CarrierGateway(registry, store, settings.tracking, clock)
             try:
-                eta = LearnedEta(settings.eta, store, clock)
+                eta = LearnedEta(settings.eta, store, clock)  # replies tell its windows
                 try:
                     # The first model before the first message; `background` keeps it current.
                     await eta.refresh()
                 except StoreError:
                     log.exception("the ETA model could not be built; no learned windows yet")
-                conversation = Conversation(settings, store, gateway, registry, clock, http=http)
+                conversation = Conversation(
+                    settings, store, gateway, registry, clock, http=http, eta=eta
+                )
                 outbox = Outbox(settings, store, http, clock, poster=poster)
                 alerts = Alerts(settings, store, http, clock)
                 # The one place the watcher is built (serve, watch and the tests share it).
-                watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock)
+                watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock, eta=eta)
                 yield Services(
                     settings,
                     store,

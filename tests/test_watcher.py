@@ -18,7 +18,7 @@ from smsbot.orders.model import Leg, Order, Shipment
 from smsbot.store import Store, open_store
 from smsbot.tracking import DelayReason, Eta, Event, Status, TrackingResult
 from smsbot.watch.queues import AlertQueue, MessageQueue
-from smsbot.watch.watcher import Watcher
+from smsbot.watch.watcher import MAX_CHECKS_PER_PASS, PAGE_SIZE, Watcher
 from tests.conftest import SettingsFactory
 
 START = datetime(2025, 11, 24, 15, 0, tzinfo=UTC)  # Mon Nov 24, 10:00 in New York
@@ -150,7 +150,8 @@ class Rig:
             self.outbox,
             self.alerts,
             clock=self.clock,
-            **options,
+            max_checks=options.get("max_checks", MAX_CHECKS_PER_PASS),
+            page_size=options.get("page_size", PAGE_SIZE),
         )
 
     async def reopen(self) -> None:

@@ -114,8 +114,41 @@ def document() -> dict[str, Any]:
                     "summary": "Cancel an order: no more watching; replies say cancelled",
                     "responses": {"204": _answer("cancelled"), **_problems(401, 403, 404, 429)},
                 },
-            }
+            },
+            "/api/eta": _checkout_eta(),
         },
+    }
+
+
+def _checkout_eta() -> dict[str, Any]:
+    """GET /api/eta (issue 19, `smsbot.checkout`): public, no token."""
+
+    def query(name: str, description: str, *, required: bool = False) -> dict[str, Any]:
+        schema = {"type": "string"}
+        return {"name": name, "in": "query", "required": required, "description": description,
+                "schema": schema}  # fmt: skip
+
+    window = {
+        "type": ["object", "null"],
+        "description": "the learned window (dates, business days); null when too little "
+        "history and no default",
+    }
+    return {
+        "get": {
+            "summary": "The delivery window for an order placed today, told as an estimate",
+            "security": [],
+            "parameters": [
+                query("country", "ISO 3166-1 alpha-2 destination country", required=True),
+                query("postal_code", "destination postal code; missing: country-level"),
+                query("carrier", "carrier adapter name, like ups"),
+                query("service", "carrier service, like ground"),
+            ],
+            "responses": {
+                "200": _answer("the window, its sentence per language and its basis", window),
+                "304": _answer("not modified (If-None-Match)"),
+                **_problems(400, 429, 503),
+            },
+        }
     }
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from smsbot.config.checkout import CheckoutSettings
 from smsbot.config.console import read_admin, read_metrics, read_targets
 from smsbot.config.eta_loader import read_eta
 from smsbot.config.page_loader import read_email, read_links, read_page
@@ -86,6 +87,7 @@ def settings_from_mapping(
         "admin": read_admin,
         "csat": read_csat,
         "inbox": read_inbox,
+        "checkout": read_checkout,
         "eta": read_eta,
     }
     built: dict[str, Any] = {}
@@ -362,4 +364,20 @@ def read_csat(table: Table, env: Mapping[str, str]) -> CsatSettings:
         enabled=table.get("enabled", bool, False),
         window_h=table.positive("window_h", 72.0, high=24 * 30.0),
         low_score=low,
+    )
+
+
+# [checkout]: the checkout ETA API and its snippet (issue 19)
+def read_checkout(table: Table, env: Mapping[str, str]) -> CheckoutSettings:
+    origins = table.strings("allowed_origins", ())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise table.error(
+                "allowed_origins",
+                f"must list origins like https://shop.example (no path), not {origin!r}",
+            )
+    return CheckoutSettings(
+        allowed_origins=tuple(origin.lower() for origin in origins),
+        cache_ttl_s=table.positive("cache_ttl_s", 300.0, high=86_400.0),
+        rate_limit_per_minute=table.count("rate_limit_per_minute", 120, high=100_000),
     )

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from smsbot.config.checkout import CheckoutSettings
 from smsbot.config.links import LinkSettings, PageSettings
 
 DEFAULT_CONFIG = Path("smsbot.toml")
@@ -254,6 +255,7 @@ class Settings:
     shopify: ShopifySettings = ShopifySettings()
     woocommerce: WooCommerceSettings = WooCommerceSettings()
     inbox: InboxSettings = field(default_factory=lambda: InboxSettings())
+    checkout: CheckoutSettings = field(default_factory=CheckoutSettings)  # issue 19
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 

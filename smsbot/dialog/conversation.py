@@ -36,6 +36,7 @@ from smsbot.dialog.privacy import for_the_log
 from smsbot.dialog.route import Route, Step, plan_of, route_of
 from smsbot.dialog.session import Answer, Reply, Turn
 from smsbot.dialog.summary import Summary
+from smsbot.eta.window import Estimator
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.phones import mask
@@ -79,6 +80,7 @@ class Conversation:
         clock: Clock,
         *,
         http: httpx.AsyncClient | None = None,
+        eta: Estimator | None = None,
     ) -> None:
         self._settings = settings
         self._bot = settings.bot
@@ -86,7 +88,7 @@ class Conversation:
         self._clock = clock
         self._escalation = Escalation.build(settings, http, store)
         self._access = Access(settings.bot, store)
-        self._enquiries = Enquiries(settings, store, lookup, registry, self._access)
+        self._enquiries = Enquiries(settings, store, lookup, registry, self._access, eta)
         self._lease_s = settings.tracking.reply_deadline_s + LEASE_MARGIN_S
         self._summary = Summary(log)
         self._csat = SurveyAnswers(settings, store) if settings.csat.enabled else None

@@ -16,6 +16,8 @@ from smsbot.config import Settings
 from smsbot.dialog.access import Access, Gate
 from smsbot.dialog.menu import Menus
 from smsbot.dialog.session import Reply, Turn
+from smsbot.dialog.told import ToldWindows
+from smsbot.eta.window import Estimator
 from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry
 from smsbot.orders.model import Order, Shipment
@@ -40,8 +42,10 @@ class Enquiries:
         lookup: CarrierGateway,
         registry: Registry,
         access: Access,
+        eta: Estimator | None = None,
     ) -> None:
         self._bot = settings.bot
+        self._told = ToldWindows(store, eta, settings.eta.country)
         self._store = store
         self._lookup = lookup
         self._registry = registry
@@ -174,9 +178,11 @@ class Enquiries:
         if order.cancelled_at is not None:
             return replies.order_cancelled(order.number, wording), None, None
         if not order.shipments:
-            return replies.no_shipments(order.number, wording), None, None
-        view = await self._track(turn, order)
+            load, window = self._told.unshipped(order, wording.today)
+            return replies.not_shipped(order.number, load, window, wording), None, None
+        view = self._told.estimated(await self._track(turn, order), order, wording.today)
         text, left = replies.status_page(view, wording, start, tail=tail)
+        await self._told.record(view, wording.today, turn.now)
         return text, left, view
 
     async def postal_code(self, turn: Turn, pending: str, answer: str) -> Reply:

@@ -6,15 +6,19 @@ a phone number, an e-mail or a street: the view has none, and only the first nam
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from smsbot.eta.window import HandlingLoad
 from smsbot.page.gazetteer import Gazetteer, Place
 from smsbot.tracking import CARRIER_LOCAL, Status
+from smsbot.view.estimate import usual
 from smsbot.view.order import LegView, OrderView
 from smsbot.wording.calendar import age, arrival, format_day, format_time
 from smsbot.wording.context import Wording
+from smsbot.wording.estimate import window as estimate_window
 from smsbot.wording.page import page_say
 
 #: Statuses whose card gets the exception banner even without a delay reason.
@@ -151,6 +155,9 @@ def card(
         if (eta.latest or eta.earliest) < w.today:
             key = "was_expected"
         lines.append(page_say(code, key, when=arrival(eta, w)))
+    window = usual(leg, w.today)
+    if window is not None:  # the learned window, marked as an estimate (issue 19)
+        lines.append(page_say(code, "usual", when=estimate_window(window, w)))
     if leg.place:
         key = "left_at" if leg.status is Status.DELIVERED else "last_seen"
         lines.append(page_say(code, key, place=leg.place))
@@ -225,3 +232,13 @@ def cards(view: OrderView, w: Wording, places: Gazetteer) -> tuple[Card, ...]:
             position += 1
         made.append(card(index, leg, position, count, w, places))
     return tuple(made)
+
+
+def busy_note(view: OrderView, load: HandlingLoad | None, language: str) -> str | None:
+    """The handling-load banner ("High order volume: ships in 2 business days") for an
+    order nothing of which the carrier has yet; None when the shop is not busy."""
+    waiting = (Status.PENDING, Status.LABEL_CREATED, None)
+    if load is None or not load.high or any(leg.status not in waiting for leg in view.outbound):
+        return None
+    days = max(1, math.ceil(load.expected_days))
+    return page_say(language, "busy_one" if days == 1 else "busy", days=days)

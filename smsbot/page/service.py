@@ -18,9 +18,10 @@ from smsbot.page.carriers import tracking_page
 from smsbot.page.gazetteer import gazetteer
 from smsbot.page.limits import RateLimiter
 from smsbot.page.map import journey_svg
-from smsbot.page.model import cards, summary
+from smsbot.page.model import busy_note, cards, summary
 from smsbot.page.render import render
 from smsbot.services import Clock, Services
+from smsbot.view.estimate import estimated, told
 from smsbot.view.link import TrackingLinks, shown_token
 from smsbot.view.order import OrderView
 from smsbot.wording.calendar import age
@@ -69,6 +70,9 @@ class TrackingPage:
         if link is None or order is None:
             return None
         view = OrderView.of(order, await self._running.gateway.track(order.shipments))
+        today = now.astimezone(self._settings.bot.timezone).date()
+        country = self._settings.eta.country
+        view = estimated(view, self._running.eta, order=order, country=country, today=today)
         expires = self.links.expiry(view)
         if expires != link.expires_at:  # delivered since (or a new shipment): one write
             await store.expire_link(link.token, expires)
@@ -77,6 +81,8 @@ class TrackingPage:
             return None
         if counted:
             await store.count_views(order.number, [leg.tracking_number for leg in view.legs], now)
+            for leg, window in told(view, today):  # what `smsbot report` calibrates against
+                await store.record_told(order.number, leg.carrier, leg.tracking_number, window, now)
         return Found(token, order, view)
 
     def language(self, view: OrderView | None, accept: str | None) -> str:
@@ -114,6 +120,7 @@ class TrackingPage:
             title=page_say(language, "title", order=view.number),
             greeting=greeting,
             summary=summary(view, w),
+            busy=busy_note(view, self._running.eta.handling_load(w.today), language),
             cards=made,
             map=Markup(svg) if svg else None,  # noqa: S704 - numbers and escaped names only
             token=found.token,

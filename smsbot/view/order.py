@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from smsbot.eta.window import Estimate
 from smsbot.orders.model import Leg, Order
 from smsbot.tracking import DelayReason, Eta, Event, Problem, Status, TrackingResult
 from smsbot.view.package import Failure, PackageStatus
@@ -48,6 +49,7 @@ class LegView:
     result: TrackingResult | None
     checked_at: datetime | None
     failure: Failure | None = None
+    estimate: Estimate | None = None  # the learned window (issue 19); see `view.estimate`
 
     @classmethod
     def of(cls, package: PackageStatus) -> LegView:
@@ -152,6 +154,7 @@ class LegView:
             "place": self.place,
             "note": self.note,
             "next_step": _value(self.next_step),
+            "estimate": estimate_dict(self.estimate),
             "proof_of_delivery": None if r is None else r.proof_of_delivery,
             "events": [
                 {
@@ -280,4 +283,20 @@ def _eta(eta: Eta | None) -> dict[str, Any] | None:
         "window_start": _iso(eta.window_start),
         "window_end": _iso(eta.window_end),
         "estimated": eta.estimated,
+    }
+
+
+def estimate_dict(estimate: Estimate | None) -> dict[str, Any] | None:
+    """A learned window as JSON: its days, business days and basis (issue 19)."""
+    if estimate is None:
+        return None
+    basis = estimate.basis
+    return {
+        "stage": estimate.stage.value,
+        "since": _iso(estimate.since),
+        "earliest": _iso(estimate.earliest),
+        "latest": _iso(estimate.latest),
+        "business_days": list(estimate.business_days),
+        "carrier_early": estimate.carrier_early,
+        "basis": {"rung": basis.rung.value, "samples": basis.samples, "label": basis.label},
     }

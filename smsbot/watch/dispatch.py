@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
+from smsbot.eta.window import Estimate, Estimator, Lane
 from smsbot.lookup.pauses import backoff
 from smsbot.mail.notices import EmailNotices
 from smsbot.metrics.instruments import triggers_recorded
 from smsbot.store import Store, TriggerState, WatchedShipment
+from smsbot.view.estimate import first_scan, worth_telling
 from smsbot.view.link import TrackingLinks
 from smsbot.watch.csat import Surveys
 from smsbot.watch.queues import AlertQueue, MessageQueue
@@ -73,8 +75,10 @@ class Dispatcher:
         outbox: MessageQueue,
         alerts: AlertQueue,
         display_name: Callable[[str], str],
+        eta: Estimator | None = None,
     ) -> None:
         self._settings = settings
+        self._eta = eta  # learned windows for "shipped" (issue 19)
         self._watch = settings.watch
         self._store = store
         self._outbox = outbox
@@ -83,6 +87,31 @@ class Dispatcher:
         self._links = TrackingLinks(settings, store)
         self._email = EmailNotices(settings, store)
         self._surveys = Surveys(settings, store, outbox)  # [csat] (issue 18)
+
+    def _estimate(self, verdict: Verdict, today: date) -> Estimate | None:
+        """The learned transit window of a parcel just shipped; None for other news."""
+        if self._eta is None or verdict.tell is not Trigger.SHIPPED:
+            return None
+        shipment = verdict.shipment
+        lane = Lane(carrier=shipment.carrier, destination_country=self._settings.eta.country)
+        scanned = first_scan(verdict.result) or shipment.first_scan_at
+        return self._eta.estimate(lane, first_scan_at=scanned, today=today)
+
+    async def _record_told(
+        self, news: Sequence[News], verdicts: Sequence[Verdict], today: date, now: datetime
+    ) -> None:
+        """Keep each window a notice told (the first told per parcel stands)."""
+        for item, verdict in zip(news, verdicts, strict=True):
+            window = worth_telling(item.result.eta, item.estimate, today)
+            if window is None:
+                continue
+            shipment = verdict.shipment
+            try:
+                await self._store.record_told(
+                    shipment.order_number, shipment.carrier, shipment.tracking_number, window, now
+                )
+            except Exception:  # the notice matters more than the calibration figure
+                log.exception("could not record the window a notice told")
 
     async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> bool:
         """One order: its customer message (merged), its alerts, then the record of both.
@@ -96,12 +125,18 @@ class Dispatcher:
             # same lead, hence the same outbox key, and sends nothing twice.
             lead = min(telling, key=lambda v: (PRIORITY.index(v.tell), v.shipment.shipment_id))
             order = lead.shipment
+            wording = self._wording(order, now)
             news = [
-                News(v.tell, v.result, self._display_name(v.shipment.carrier), v.last_scan_at)
+                News(
+                    v.tell,
+                    v.result,
+                    self._display_name(v.shipment.carrier),
+                    v.last_scan_at,
+                    self._estimate(v, wording.today),
+                )
                 for v in telling
                 if v.tell is not None
             ]
-            wording = self._wording(order, now)
             notice = order_notice(order.order_number, news, wording, self._credit())
             url = await self._links.url_for_order(order.order_number, now)  # issue 17
             body = with_link(notice, url, self._links.mode, wording)
@@ -119,6 +154,7 @@ class Dispatcher:
                 summary.failures += 1
                 queued = False
             else:
+                await self._record_told(news, telling, wording.today, now)
                 summary.messages += state is Enqueued.QUEUED
                 if state is Enqueued.QUEUED and lead.tell is Trigger.DELIVERED:
                     await self._surveys.ask(order, wording, now)

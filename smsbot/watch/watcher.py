@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from smsbot.config import Settings
+from smsbot.eta.window import Estimator
 from smsbot.lookup.gateway import CarrierGateway, Failed, Fresh, Postponed
 from smsbot.store import CheckOutcome, Store, WatchedShipment
 from smsbot.tracking import FINAL_STATUSES, TrackingResult
@@ -56,6 +57,7 @@ class Watcher:
         clock: Clock,
         max_checks: int = MAX_CHECKS_PER_PASS,
         page_size: int = PAGE_SIZE,
+        eta: Estimator | None = None,
     ) -> None:
         self._watch = settings.watch
         self._by_email = settings.email.enabled  # orders without a phone get e-mail (issue 17)
@@ -66,7 +68,7 @@ class Watcher:
         self._clock = clock
         self._max_checks = max_checks
         self._page_size = page_size
-        self._dispatch = Dispatcher(settings, store, outbox, alerts, gateway.display_name)
+        self._dispatch = Dispatcher(settings, store, outbox, alerts, gateway.display_name, eta)
 
     # Passes
 

@@ -20,6 +20,8 @@ from smsbot.admin.context import Console
 from smsbot.api import openapi as api_openapi
 from smsbot.api import orders as api_orders
 from smsbot.background import background
+from smsbot.checkout import routes as checkout_routes
+from smsbot.checkout.service import CheckoutEta
 from smsbot.config import Settings
 from smsbot.orders.model import Order
 from smsbot.page import routes as page_routes
@@ -54,6 +56,9 @@ def create_app(
             install_token_filter()
             # The gazetteer takes a second to read: off the loop, before the first view.
             warm = asyncio.get_running_loop().run_in_executor(None, page.gazetteer.load)
+            # The checkout ETA answers from the learned model (issue 19).
+            answers = CheckoutEta(running.eta, settings.checkout, settings.bot.timezone, clock)
+            app.state.checkout = checkout_routes.Checkout(answers)
             app.state.console = Console(settings, running.store, running.gateway.track, clock)
             # What is queued is sent whatever watch.enabled says; it decides only the polls.
             async with background(running, watch=settings.watch.enabled, clock=clock):
@@ -73,6 +78,7 @@ def create_app(
         Route("/metrics", metrics.metrics, methods=["GET"]),
         # Twilio does not follow redirects for POSTs: /sms/ is answered, never redirected.
         Route("/sms/", sms.sms, methods=["POST"]),
+        *checkout_routes.ROUTES,  # the checkout ETA: /api/eta, /eta.js, /eta/demo (issue 19)
     ]
     if settings.admin.secret_key is not None:  # the console is off without a session key
         routes.append(console_mount())

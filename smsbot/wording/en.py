@@ -140,6 +140,16 @@ ENGLISH = Language(
         "menu_not_listed": "{choice} isn't on the list. Reply a number from 1 to {last}, "
         "or text your order number.",
         "order_return_unanswered": "Order {order}, your return: {body}",
+        # learned windows, told as estimates (issue 19)
+        "usual": ", usually arrives {when} (estimate)",
+        "usual_beside": " (usually {when}, our estimate)",
+        "usual_sentence": " Usually arrives {when} (estimate).",
+        "c_usual": ", usually {when} (est.)",
+        "busy": " High order volume: ships in {days} business days.",
+        "busy_one": " High order volume: ships in 1 business day.",
+        "no_shipments_usual": "Order {order} hasn't shipped yet.{busy}{usual} Check back soon, "
+        "or reply HELP.",
+        "checkout": "Order now, arrives {when}",
     },
     notices={
         "shipped": "Order {order} has shipped with {carrier}{eta}. Text {order} for updates.",
@@ -187,6 +197,10 @@ ENGLISH = Language(
         "c_return_shipped": "your return is on its way",
         "c_return_stalled": "your return has had no new scan since {day}",
         "c_return_received": "we received your return",
+        # learned windows, told as estimates (issue 19)
+        "usual": ", usually arriving {when} (estimate)",
+        "usual_beside": " (usually {when}, our estimate)",
+        "c_usual": ", usually {when}",
     },
     statuses={
         Status.PENDING: "No tracking updates yet",

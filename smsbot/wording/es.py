@@ -140,6 +140,17 @@ SPANISH = Language(
         "menu_not_listed": "{choice} no esta en la lista. Responde un numero del 1 al {last}, "
         "o escribe tu pedido.",
         "order_return_unanswered": "Pedido {order}, tu devolucion: {body}",
+        # ventanas aprendidas, dichas como estimación (issue 19)
+        "usual": ", suele llegar {when} (estimado)",
+        "usual_beside": " (suele llegar {when}, estimado)",
+        "usual_sentence": " Suele llegar {when} (estimado).",
+        "c_usual": ", suele llegar {when} (est.)",
+        # "días hábiles" would force UCS-2: "d. lab." as in "hace 1 d"
+        "busy": " Muchos pedidos: sale en {days} d. laborables.",
+        "busy_one": " Muchos pedidos: sale en 1 d. laborable.",
+        "no_shipments_usual": "El pedido {order} no ha salido por ahora.{busy}{usual} "
+        "Vuelve a consultar pronto o responde AYUDA.",
+        "checkout": "Pide hoy y llega {when}",
     },
     notices={
         "shipped": "Pedido {order}: enviado con {carrier}{eta}. "
@@ -185,6 +196,10 @@ SPANISH = Language(
         "c_return_shipped": "el paquete devuelto va en camino",
         "c_return_stalled": "el paquete devuelto sin novedades desde el {day}",
         "c_return_received": "recibimos el paquete devuelto",
+        # ventanas aprendidas, dichas como estimación (issue 19)
+        "usual": ", suele llegar {when} (estimado)",
+        "usual_beside": " (suele llegar {when}, estimado)",
+        "c_usual": ", suele llegar {when}",
     },
     statuses={  # lower case: Spanish phrases always follow a colon
         Status.PENDING: "sin datos de seguimiento por ahora",

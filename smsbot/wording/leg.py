@@ -20,6 +20,7 @@ from smsbot.wording.calendar import (
 )
 from smsbot.wording.carriers import carrier_display_name
 from smsbot.wording.context import Wording, clean, say
+from smsbot.wording.estimate import fragment, sentence
 from smsbot.wording.segments import segment_count, to_gsm7, truncate, word_prefixes
 
 _UNKNOWN_TEXT_MAX = 60  # characters of a carrier's own status text in a list of packages
@@ -55,7 +56,7 @@ def _full(leg: LegView, r: TrackingResult, w: Wording, place: str | None, note: 
         parts.append(step(leg, w) or (closing if r.status is Status.EXCEPTION else say(w, "sorry")))
         return " ".join(parts)
     if r.status is Status.IN_TRANSIT:
-        eta = eta_fragment(r.eta, w, short=False)
+        eta = _carrier_eta(leg, r, w) + fragment(leg, w)
         return say(w, "in_transit", status=status, carrier=name, eta=eta)
     if r.status is Status.OUT_FOR_DELIVERY:
         today = r.eta is not None and r.eta.earliest == w.today
@@ -87,7 +88,14 @@ def _full(leg: LegView, r: TrackingResult, w: Wording, place: str | None, note: 
             return say(w, "carrier_says", carrier=name, text=note)
         return say(w, "unknown_blank", carrier=name)
     key = {Status.LABEL_CREATED: "label_created", Status.RETURNING: "returning"}.get(r.status)
-    return say(w, key or "pending", status=status, carrier=name)
+    return say(w, key or "pending", status=status, carrier=name) + sentence(leg, w)
+
+
+def _carrier_eta(leg: LegView, r: TrackingResult, w: Wording) -> str:
+    """The carrier's date, unless a learned window takes its place (it only guessed)."""
+    if r.eta is not None and r.eta.estimated and fragment(leg, w):
+        return ""
+    return eta_fragment(r.eta, w, short=False)
 
 
 def compact(r: TrackingResult, w: Wording, *, short: bool) -> str:
@@ -167,7 +175,7 @@ def item(number: int, leg: LegView, w: Wording) -> str:
             else say(w, "c_stale_no_age", phrase=last)
         )
     else:
-        phrase = compact(result, w, short=True)
+        phrase = compact(result, w, short=True) + fragment(leg, w, short=True)
         hint = step(leg, w)
     if leg.kind is Leg.RETURN:
         phrase = _returning(result, w) if leg.failure is None and result else _lower(phrase)

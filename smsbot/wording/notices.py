@@ -13,10 +13,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from smsbot.errors import SmsbotError
+from smsbot.eta.window import Estimate
 from smsbot.tracking import Status, TrackingResult
+from smsbot.view.estimate import worth_telling
 from smsbot.view.step import next_step
 from smsbot.wording.calendar import arrival_day, format_day, format_time, local_day, relative_day
 from smsbot.wording.context import Wording, clean, say, tell
+from smsbot.wording.estimate import window as estimate_window
 from smsbot.wording.languages import code_of
 from smsbot.wording.segments import segment_count, to_gsm7, truncate
 
@@ -86,6 +89,7 @@ class News:
     result: TrackingResult
     carrier: str  # "UPS"
     last_scan_at: datetime | None = None  # for "stalled"
+    estimate: Estimate | None = None  # the learned window, for "shipped" (issue 19)
 
     def __post_init__(self) -> None:
         if self.trigger not in PRIORITY:  # the wording below can then match every trigger
@@ -142,7 +146,7 @@ def _full(news: News, order: str, w: Wording, credit: Credit, place: str | None)
             if r.eta is not None:
                 key = "eta_estimated" if r.eta.estimated else "eta"
                 eta = tell(w, key, when=arrival_day(r.eta, w))
-            return tell(w, "shipped", order=order, carrier=carrier, eta=eta)
+            return tell(w, "shipped", order=order, carrier=carrier, eta=eta + _usual(news, w))
         case Trigger.OUT_FOR_DELIVERY if r.status is Status.AVAILABLE_FOR_PICKUP:
             at = tell(w, "at", place=place) if place else ""
             return tell(w, "pickup", order=order, carrier=carrier, at=at)
@@ -215,7 +219,9 @@ def _compact(news: News, w: Wording) -> str:
     match news.trigger:
         case Trigger.SHIPPED:
             eta = tell(w, "c_eta", when=arrival_day(r.eta, w)) if r.eta else ""
-            return tell(w, "c_shipped", eta=eta)
+            window = worth_telling(r.eta, news.estimate, w.today)
+            usual = tell(w, "c_usual", when=estimate_window(window, w)) if window else ""
+            return tell(w, "c_shipped", eta=eta + usual)
         case Trigger.OUT_FOR_DELIVERY if r.status is Status.AVAILABLE_FOR_PICKUP:
             return tell(w, "c_pickup")
         case Trigger.OUT_FOR_DELIVERY:
@@ -236,6 +242,15 @@ def _compact(news: News, w: Wording) -> str:
         case _:
             place = clean(r.delivery_location)
             return tell(w, "c_delivered", where=tell(w, "where", place=place) if place else "")
+
+
+def _usual(news: News, w: Wording) -> str:
+    """The learned window after the carrier's date (or in its place), as an estimate."""
+    window = worth_telling(news.result.eta, news.estimate, w.today)
+    if window is None:
+        return ""
+    alone = news.result.eta is None or news.result.eta.estimated
+    return tell(w, "usual" if alone else "usual_beside", when=estimate_window(window, w))
 
 
 def _place(news: News) -> str | None:

@@ -84,4 +84,8 @@ PAGE_EN: dict[str, str] = {
     "unsubscribe_confirm": "Stop e-mails about your orders from {brand}?",
     "unsubscribe_button": "Unsubscribe",
     "unsubscribed": "Done: you will get no more e-mails about your orders.",
+    # learned windows and the handling load (issue 19)
+    "usual": "Usually arrives {when} (our estimate from past deliveries)",
+    "busy": "High order volume: ships in {days} business days.",
+    "busy_one": "High order volume: ships in 1 business day.",
 }

@@ -80,4 +80,8 @@ PAGE_ES: dict[str, str] = {
     "unsubscribe_confirm": "¿Dejar de recibir correos de {brand} sobre tus pedidos?",
     "unsubscribe_button": "Cancelar suscripción",
     "unsubscribed": "Listo: ya no recibirás correos sobre tus pedidos.",
+    # ventanas aprendidas y la carga del almacén (issue 19)
+    "usual": "Suele llegar {when} (estimación según entregas anteriores)",
+    "busy": "Muchos pedidos: sale en {days} días hábiles.",
+    "busy_one": "Muchos pedidos: sale en 1 día hábil.",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from smsbot.eta.window import Estimate, HandlingLoad
 from smsbot.orders.model import Leg
 from smsbot.view.order import LegView, OrderView
 from smsbot.view.package import PackageStatus
@@ -16,6 +17,7 @@ from smsbot.wording import leg as legs
 from smsbot.wording.calendar import format_day, format_time
 from smsbot.wording.carriers import carrier_display_name
 from smsbot.wording.context import Wording, say
+from smsbot.wording.estimate import busy, window
 from smsbot.wording.languages import LANGUAGES as _TABLES
 from smsbot.wording.segments import segment_count, to_gsm7, truncate
 
@@ -39,6 +41,7 @@ __all__ = [
     "more_prompt",
     "more_without_order",
     "no_shipments",
+    "not_shipped",
     "open_orders_menu",
     "opted_in",
     "opted_out",
@@ -132,6 +135,20 @@ def order_not_found(order_number: str, w: Wording) -> str:
 def no_shipments(order_number: str, w: Wording) -> str:
     """The order exists (and is the sender's) but nothing has shipped yet."""
     return say(w, "no_shipments", order=to_gsm7(order_number))
+
+
+def not_shipped(
+    order_number: str, load: HandlingLoad | None, estimate: Estimate | None, w: Wording
+) -> str:
+    """`no_shipments`, with the handling-load note when the shop is busy and the learned
+    window from today when there is one (issue 19); exactly `no_shipments` without either."""
+    note = busy(load, w)
+    usual = say(w, "usual_sentence", when=window(estimate, w)) if estimate is not None else ""
+    if estimate is not None and estimate.latest < w.today:
+        usual = ""
+    if not note and not usual:
+        return no_shipments(order_number, w)
+    return say(w, "no_shipments_usual", order=to_gsm7(order_number), busy=note, usual=usual)
 
 
 def ask_order_number(w: Wording, example: str = "1001") -> str:
