@@ -123,7 +123,9 @@ async def open_services(
             transport=transport, headers=headers, timeout=settings.tracking.carrier_timeout_s
         ) as http:
             registry = build_registry(settings, http)
-            gateway = CarrierGateway(registry, store, settings.tracking, clock)
+            gateway = CarrierGateway(
+                registry, store, settings.tracking, clock, budgets=settings.budgets.per_hour
+            )
             try:
                 conversation = Conversation(settings, store, gateway, registry, clock, http=http)
                 outbox = Outbox(settings, store, http, clock)

@@ -26,6 +26,7 @@ from smsbot.config.settings import (
     VERIFY_POLICIES,
     AlertsSettings,
     BotSettings,
+    BudgetSettings,
     CsatSettings,
     EscalationSettings,
     RoutingSettings,
@@ -84,6 +85,7 @@ def settings_from_mapping(
         "metrics": read_metrics,
         "admin": read_admin,
         "csat": read_csat,
+        "budgets": read_budgets,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():
@@ -360,3 +362,17 @@ def read_csat(table: Table, env: Mapping[str, str]) -> CsatSettings:
         window_h=table.positive("window_h", 72.0, high=24 * 30.0),
         low_score=low,
     )
+
+
+#: A carrier name as adapters are named (`[carriers.NAME]`).
+_CARRIER_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def read_budgets(table: Table, env: Mapping[str, str]) -> BudgetSettings:
+    """`[budgets]`: `carrier = requests per hour` (a whole number, 1 to 10,000,000)."""
+    per_hour = {}
+    for name in table.values:
+        if not _CARRIER_NAME.match(name):
+            raise table.error(name, "must be a carrier's name, like usps")
+        per_hour[name] = table.count(name, 1, high=10_000_000)
+    return BudgetSettings(per_hour=per_hour)

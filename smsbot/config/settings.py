@@ -251,6 +251,7 @@ class Settings:
     api: ApiSettings = ApiSettings()
     shopify: ShopifySettings = ShopifySettings()
     woocommerce: WooCommerceSettings = WooCommerceSettings()
+    budgets: BudgetSettings = field(default_factory=lambda: BudgetSettings())
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -348,3 +349,11 @@ class CsatSettings:
     enabled: bool = False  # off: no survey is sent and digits are read as before
     window_h: float = 72.0  # how long after the survey a reply 1-5 counts as its answer
     low_score: int = 2  # an answer at or below this raises a merchant alert (0: never)
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """Requests per hour the watcher may make to each carrier, counted together by every
+    process sharing the store ([budgets], issue 15): carrier name -> requests per hour."""
+
+    per_hour: Mapping[str, int] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from smsbot.store.api import (
     Store,
     TrackingCacheStore,
 )
+from smsbot.store.claims import ClaimStore
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore, Survey
 from smsbot.store.escalations import (
@@ -87,6 +88,7 @@ __all__ = [
     "CarrierKpi",
     "CheckOutcome",
     "Claim",
+    "ClaimStore",
     "ClaimedBatch",
     "ConsoleStore",
     "ConversationStore",

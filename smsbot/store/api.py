@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from smsbot.orders.model import Order
+from smsbot.store.claims import ClaimStore
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore
 from smsbot.store.inbox import InboxStore
@@ -333,6 +334,7 @@ class Store(
     TurnStore,
     OutboxBatchStore,
     CsatStore,
+    ClaimStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -15,10 +15,15 @@ class PassSummary:
     alerts: int = 0  # merchant alerts raised
     failures: int = 0  # shipments whose carrier call failed (retried with backoff)
     postponed: int = 0  # shipments not asked: their carrier is paused or not served
+    claimed_elsewhere: int = 0  # orders due but being checked by another watcher (issue 15)
 
     def __str__(self) -> str:
         return (
             f"{self.checked} shipments checked ({self.from_cache} from the cache), "
             f"{self.messages} messages queued, {self.alerts} alerts, "
             f"{self.failures} failures, {self.postponed} postponed"
+        ) + (
+            f", {self.claimed_elsewhere} orders left to other watchers"
+            if self.claimed_elsewhere
+            else ""
         )

@@ -32,7 +32,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
 #: events out of order, inbox, links, console (escalations, users, first ETAs), leases.
-LATEST = 10
+LATEST = 11
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from smsbot.store.sqlite.claims import ClaimStore
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
 from smsbot.store.sqlite.csat import CsatStore
@@ -24,6 +25,7 @@ __all__ = ["MIGRATIONS", "SqliteStore"]
 
 
 class SqliteStore(
+    ClaimStore,
     OutboxBatchSqlite,
     CsatStore,
     TurnStore,
