@@ -20,6 +20,7 @@ from smsbot.cli.queues import alerts_command, outbox_command
 from smsbot.cli.report import report
 from smsbot.cli.server import serve
 from smsbot.cli.shops import shopify, woocommerce
+from smsbot.cli.store import store
 from smsbot.cli.watch import watch
 
 __all__ = ["main"]
@@ -34,5 +35,6 @@ def main() -> None:
 for command in (
     serve, chat, text, import_orders, track, carriers, new_adapter, check,
     alerts_command, outbox_command, watch, api, shopify, woocommerce, link, report, admin,
+    store,
 ):  # fmt: skip
     main.add_command(command)
