@@ -6,7 +6,8 @@ Accepted forms:
 - `sqlite://:memory:` (a private in-memory database, gone when closed),
 - a bare path (`data/smsbot.db`, `/var/lib/smsbot.db`, `:memory:`): the `[store] path`
   shorthand for SQLite.
-`postgresql://…` is reserved for the PostgreSQL backend (not built yet).
+- `postgresql://user@host:port/db` or `postgres://…` (any libpq URL): the PostgreSQL backend,
+  the password from the URL or libpq's `PGPASSWORD` / `~/.pgpass`, `pool_size` connections.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from smsbot.store.sqlite import SqliteStore
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-async def open_store(url: str | os.PathLike[str]) -> Store:
+async def open_store(url: str | os.PathLike[str], *, pool_size: int | None = None) -> Store:
     """The store at `url` (see the module docstring), opened and migrated.
 
+    `pool_size` (PostgreSQL only; None: the backend's default) bounds the connections.
     Raises ConfigError for a URL no backend takes (naming only its scheme: a URL may hold
     a password), StoreError when the database cannot be opened or migrated.
     """
@@ -45,12 +47,13 @@ async def open_store(url: str | os.PathLike[str]) -> Store:
             )
         return await SqliteStore.open(rest[1:])
     if scheme in ("postgresql", "postgres"):
-        raise ConfigError(
-            f"{scheme}:// URLs name a PostgreSQL store: PostgreSQL support is not built yet; "
-            "use sqlite:///path.db or a path",
-            key="store.url",
-        )
+        # Imported here: psycopg is loaded only by a process that uses PostgreSQL.
+        from smsbot.store.postgres import DEFAULT_POOL_SIZE, PostgresStore
+
+        size = DEFAULT_POOL_SIZE if pool_size is None else pool_size
+        return await PostgresStore.open(text, pool_size=size)
     raise ConfigError(
-        f"unknown store URL scheme {scheme!r}: use sqlite:///path.db, sqlite://:memory: or a path",
+        f"unknown store URL scheme {scheme!r}: use sqlite:///path.db, sqlite://:memory:, "
+        "postgresql://… or a path",
         key="store.url",
     )

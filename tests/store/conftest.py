@@ -14,12 +14,14 @@ import pytest
 
 from smsbot.orders.model import Order, Shipment
 from smsbot.store import Store, open_store
+from tests.pgtest import fresh_url
 
 NOW = datetime(2024, 11, 23, 14, 14, tzinfo=UTC)
 
 #: Backend name -> the URL of a fresh, empty database for one test.
 BACKENDS: dict[str, Callable[[Path], str]] = {
     "sqlite": lambda tmp_path: f"sqlite:///{tmp_path / 'data' / 'smsbot.db'}",
+    "postgresql": lambda _tmp_path: fresh_url(),
 }
 
 

@@ -221,7 +221,8 @@ class ConversationStore(SqliteBase):
                JOIN shipments AS s ON s.order_id = o.id
                WHERE o.phone_key = ?
                GROUP BY o.id
-               HAVING sum(coalesce(s.last_status, '') <> 'delivered') > 0
+               HAVING sum(CASE WHEN coalesce(s.last_status, '') <> 'delivered' THEN 1 ELSE 0 END)
+                   > 0
                ORDER BY o.created_at DESC, o.id DESC""",
             (phone_key(phone),),
         )

@@ -263,7 +263,7 @@ def _upsert(
         """INSERT INTO shipments (order_id, carrier, tracking_number, kind, shipped_at)
            VALUES ((SELECT id FROM orders WHERE number = ?), ?, ?, ?, ?)
            ON CONFLICT (order_id, carrier, tracking_number, kind) DO UPDATE SET
-               shipped_at = coalesce(excluded.shipped_at, shipped_at)""",
+               shipped_at = coalesce(excluded.shipped_at, shipments.shipped_at)""",
         shipment_rows,
     )
     orders_after, shipments_after = _counts(connection)

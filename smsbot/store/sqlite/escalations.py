@@ -54,10 +54,10 @@ class EscalationStore(SqliteBase):
         def work(connection: sqlite3.Connection) -> int:
             cursor = connection.execute(
                 """INSERT INTO escalations (created_at, channel, phone, phone_key, order_number,
-                   verified, language) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                   verified, language) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                 (when, channel, phone, key, order_number, int(verified), language),
             )
-            new_id = int(cursor.lastrowid or 0)
+            new_id = int(cursor.fetchone()[0])
             cursor.close()
             connection.executemany(
                 """INSERT INTO handoffs (escalation_id, target, state, next_attempt_at,
@@ -151,7 +151,8 @@ class EscalationStore(SqliteBase):
                 connection,
                 """INSERT INTO admin_users (name, password_hash, created_at) VALUES (?, ?, ?)
                    ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-                   failures = 0, locked_until = NULL, session_epoch = session_epoch + 1""",
+                   failures = 0, locked_until = NULL,
+                   session_epoch = admin_users.session_epoch + 1""",
                 (name, password_hash, when),
             )
             return known is None

@@ -74,13 +74,16 @@ class KpiStore(SqliteBase):
             carriers = fetch_all(
                 connection,
                 """SELECT s.carrier, count(*),
-                          sum(s.last_status = 'delivered'),
-                          sum(s.last_status = 'delivered' AND f.eta IS NOT NULL),
-                          sum(s.last_status = 'delivered' AND f.eta IS NOT NULL
-                              AND substr(s.last_event_at, 1, 10) > substr(f.eta, 1, 10)),
-                          sum(s.last_status IN ('exception', 'returning') OR EXISTS (
+                          sum(CASE WHEN s.last_status = 'delivered' THEN 1 ELSE 0 END),
+                          sum(CASE WHEN s.last_status = 'delivered' AND f.eta IS NOT NULL
+                              THEN 1 ELSE 0 END),
+                          sum(CASE WHEN s.last_status = 'delivered' AND f.eta IS NOT NULL
+                              AND substr(s.last_event_at, 1, 10) > substr(f.eta, 1, 10)
+                              THEN 1 ELSE 0 END),
+                          sum(CASE WHEN s.last_status IN ('exception', 'returning') OR EXISTS (
                               SELECT 1 FROM watch_triggers AS t
-                              WHERE t.shipment_id = s.id AND t.kind = 'exception'))
+                              WHERE t.shipment_id = s.id AND t.kind = 'exception')
+                              THEN 1 ELSE 0 END)
                    FROM shipments AS s LEFT JOIN shipment_first_eta AS f ON f.shipment_id = s.id
                    WHERE s.kind = 'outbound' AND s.shipped_at >= ? AND s.shipped_at < ?
                    GROUP BY s.carrier ORDER BY s.carrier""",
@@ -88,7 +91,8 @@ class KpiStore(SqliteBase):
             )
             views = fetch_one(
                 connection,
-                """SELECT count(*), coalesce(sum(v.views > 0), 0), coalesce(sum(v.views), 0)
+                """SELECT count(*), coalesce(sum(CASE WHEN v.views > 0 THEN 1 ELSE 0 END), 0),
+                          coalesce(sum(v.views), 0)
                    FROM shipments AS s JOIN orders AS o ON o.id = s.order_id
                    LEFT JOIN link_views AS v
                      ON v.order_number = o.number AND v.tracking_number = s.tracking_number
@@ -102,7 +106,8 @@ class KpiStore(SqliteBase):
             )[0]
             answers = fetch_one(
                 connection,
-                """SELECT count(*), coalesce(sum(score), 0), coalesce(sum(score >= 4), 0)
+                """SELECT count(*), coalesce(sum(score), 0),
+                          coalesce(sum(CASE WHEN score >= 4 THEN 1 ELSE 0 END), 0)
                    FROM csat_surveys WHERE answered_at >= ? AND answered_at < ?""",
                 period,
             )

@@ -84,7 +84,7 @@ class LinkStore(SqliteBase):
                 connection,
                 "INSERT INTO link_views (order_number, tracking_number, views, last_at) "
                 "VALUES (?, ?, 1, ?) ON CONFLICT (order_number, tracking_number) "
-                "DO UPDATE SET views = views + 1, last_at = excluded.last_at",
+                "DO UPDATE SET views = link_views.views + 1, last_at = excluded.last_at",
                 rows,
             )
 

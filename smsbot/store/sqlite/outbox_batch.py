@@ -30,7 +30,7 @@ _HOLD = f"""UPDATE outbox SET state = 'deferred', not_before = ?, defer_reason =
     updated_at = ? WHERE id = ? AND {_WAITING}"""  # noqa: S608  # constant text
 _SUPPRESS = f"""UPDATE outbox SET state = 'suppressed', updated_at = ?1
     WHERE id = ?2 AND {_WAITING} AND EXISTS (SELECT 1 FROM opt_outs AS x
-        WHERE x.phone_key = outbox.phone_key AND x.opted_out)"""  # noqa: S608
+        WHERE x.phone_key = outbox.phone_key AND x.opted_out = 1)"""  # noqa: S608
 _COUNT = """SELECT count(*) >= ?4 FROM outbox AS o
     WHERE o.phone_key = (SELECT phone_key FROM outbox WHERE id = ?1)
     AND o.state IN ('sending', 'sent', 'delivered', 'undelivered')

@@ -116,8 +116,8 @@ class WatchStore(SqliteBase):
                    ON CONFLICT (shipment_id) DO UPDATE SET
                        next_check_at = excluded.next_check_at, closed = excluded.closed,
                        failures = excluded.failures, last_error = excluded.last_error,
-                       first_scan_at = coalesce(first_scan_at, excluded.first_scan_at),
-                       last_scan_at = coalesce(excluded.last_scan_at, last_scan_at),
+                       first_scan_at = coalesce(watch_state.first_scan_at, excluded.first_scan_at),
+                       last_scan_at = coalesce(excluded.last_scan_at, watch_state.last_scan_at),
                        updated_at = excluded.updated_at""",
                 rows,
             ),
@@ -155,7 +155,7 @@ class WatchStore(SqliteBase):
                    VALUES (?, ?, ?, ?)
                    ON CONFLICT (shipment_id, kind) DO UPDATE SET
                        state = excluded.state, done_at = excluded.done_at
-                   WHERE state = 'scheduled'""",
+                   WHERE watch_triggers.state = 'scheduled'""",
                 finished,
             )
             change_many(

@@ -1,0 +1,234 @@
+"""The PostgreSQL backend's foundation: a psycopg pool, the migrations, and running a store
+method's work function (the SQLite mixins' own) on a pooled connection, off the event loop.
+
+Concurrency: every `write` call runs in one SERIALIZABLE transaction, retried (a bounded
+number of times, with a short jittered pause) when PostgreSQL reports a serialization
+failure or a deadlock. So the invariants SQLite gets from its single writer (the daily cap in
+outbox claims, sequencing, rate windows, inbox claims) hold across processes: PostgreSQL
+aborts whichever transaction would break a serial order, and the retry sees the winner's
+rows. A work function must therefore be safe to run again after a rollback, which is already
+the SQLite backend's rule for inline calls. Calls without `write` run in autocommit, each
+statement its own transaction, as on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Self, TypeVar
+
+import psycopg
+import psycopg_pool
+from psycopg import IsolationLevel
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+
+from smsbot.errors import StoreError, StoreValueError
+from smsbot.store.postgres.adapter import PgConnection
+from smsbot.store.postgres.errors import describe, masked
+from smsbot.store.postgres.migrations import MIGRATIONS
+from smsbot.store.sqlite.connection import SqliteBase, change, fetch_all
+from smsbot.store.sqlite.decoded import DecodedTracking
+from smsbot.store.sqlite.worker import Work
+
+T = TypeVar("T")
+
+#: Connections in the pool when `[store] pool_size` is not set.
+DEFAULT_POOL_SIZE = 10
+#: Tries of a write transaction PostgreSQL aborted to keep transactions serializable.
+WRITE_TRIES = 8
+#: How long a call waits for a free (or re-made) connection before it fails: a request
+#: during an outage gets the honest fallback reply in time, not a hung webhook.
+CONNECTION_WAIT_S = 5.0
+#: Seconds to reach the server at all (libpq's connect_timeout).
+CONNECT_TIMEOUT_S = 5
+#: 40001 serialization_failure, 40P01 deadlock_detected.
+_RETRY_STATES = frozenset({"40001", "40P01"})
+#: psycopg's word for a text parameter PostgreSQL cannot hold.
+_NUL = "NUL (0x00)"
+#: Key of the advisory lock that serializes migrations ("smsbot" in ASCII).
+MIGRATION_LOCK = 0x736D73626F74
+
+
+class _BoolAsInt(Dumper):
+    """Python bools go in as 0/1: flags are INTEGER columns on both backends."""
+
+    oid = psycopg.adapters.types["int2"].oid
+    format = Format.TEXT
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+
+def _configure(connection: psycopg.Connection[Any]) -> None:
+    connection.adapters.register_dumper(bool, _BoolAsInt)
+    connection.isolation_level = IsolationLevel.SERIALIZABLE
+
+
+class PostgresBase(SqliteBase):
+    """A PostgreSQL database behind a pool of `pool_size` connections.
+
+    Each store method is one call: its work function runs on a pooled connection in a thread
+    of an executor as large as the pool, so the event loop never waits on the database,
+    including the message path's `inline` calls (there is no second connection to use).
+    """
+
+    def __init__(self, pool: psycopg_pool.ConnectionPool, where: str, size: int) -> None:
+        # Not SqliteBase.__init__: there is no worker thread or inline connection here.
+        self._pool = pool
+        self._where = where
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="smsbot-pg")
+        self._trips = 0
+        self._trips_lock = threading.Lock()
+        self.inline_runs = 0
+        self.inline_busy = 0
+        #: Write transactions run again after a serialization failure or deadlock.
+        self.retries = 0
+        self._decoded = DecodedTracking()
+
+    @classmethod
+    async def open(  # type: ignore[override]
+        cls,
+        url: str,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        migrations: Sequence[Sequence[str]] = MIGRATIONS,
+    ) -> Self:
+        """Connect to the database at `url`, migrate it, and open the pool.
+
+        The password comes from the URL or libpq's own sources (`PGPASSWORD`, `~/.pgpass`,
+        the other `PG*` variables). Raises StoreError, in one line naming the host and the
+        reason with any password masked, when the server cannot be reached, refuses the
+        credentials, or the user may not create or use the schema.
+        """
+        if pool_size < 1:
+            raise StoreError(f"{masked(url)}: the pool needs at least one connection")
+        await asyncio.to_thread(_migrate, url, migrations)
+        pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+            configure=_configure,
+            check=psycopg_pool.ConnectionPool.check_connection,
+            timeout=CONNECTION_WAIT_S,
+            reconnect_timeout=0,  # keep trying while the server is away, never give up
+            name="smsbot-store",
+        )
+        try:
+            await asyncio.to_thread(pool.open, True, CONNECTION_WAIT_S)
+        except psycopg_pool.PoolTimeout as exc:
+            await asyncio.to_thread(pool.close)
+            raise StoreError(f"{masked(url)}: cannot open the connection pool") from exc
+        return cls(pool, masked(url), pool_size)
+
+    @property
+    def trips(self) -> int:
+        """How many calls went to a pooled connection so far (for tests and benchmarks)."""
+        return self._trips
+
+    async def close(self) -> None:
+        """Close the pool once running calls are done; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            await asyncio.to_thread(self._executor.shutdown, True)
+            await asyncio.to_thread(self._pool.close)
+
+    async def _run(self, work: Work[T], *, write: bool = False, inline: bool = False) -> T:
+        """`work(connection)` on a pooled connection, in a thread; with `write`, in one
+        SERIALIZABLE transaction, retried when PostgreSQL aborts it to stay serializable.
+        Database errors (an unreachable server too) → StoreError. `inline` changes nothing
+        here: every call leaves the event loop."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        with self._trips_lock:
+            self._trips += 1
+        if inline:
+            self.inline_runs += 1
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, self._call, work, write)
+        except RuntimeError as exc:  # the executor shut down under us: the store closed
+            raise StoreError("the store is closed") from exc
+
+    def _call(self, work: Work[T], write: bool) -> T:
+        for attempt in range(1, WRITE_TRIES + 1):
+            try:
+                with self._pool.connection() as connection:
+                    adapted: Any = PgConnection(connection)
+                    if not write:
+                        return work(adapted)
+                    with connection.transaction():
+                        return work(adapted)
+            except psycopg.DataError as exc:
+                if _NUL in str(exc):  # refused before anything was sent
+                    raise StoreValueError(
+                        "text with a NUL character cannot be stored in PostgreSQL"
+                    ) from exc
+                raise StoreError(f"database error: {describe(exc)}") from exc
+            except psycopg.Error as exc:
+                if exc.sqlstate in _RETRY_STATES and attempt < WRITE_TRIES:
+                    self.retries += 1
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                    continue
+                raise StoreError(f"database error: {describe(exc)}") from exc
+            except psycopg_pool.PoolTimeout as exc:
+                raise StoreError(f"{self._where}: no database connection ({exc})") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return await self._run(lambda connection: fetch_all(connection, sql, params))
+
+    async def _change(self, sql: str, params: Sequence[Any]) -> int:
+        return await self._run(lambda connection: change(connection, sql, params))
+
+    async def schema_version(self) -> int:
+        """The schema version of the database (`smsbot_schema`)."""
+        rows = await self._fetch("SELECT max(version) FROM smsbot_schema", ())
+        return int(rows[0][0] or 0)
+
+
+def _migrate(url: str, migrations: Sequence[Sequence[str]]) -> None:
+    """Bring the database to `len(migrations)` in one transaction, under an advisory lock
+    (so a second process starting at the same time waits, then finds nothing to do)."""
+    try:
+        connection = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.Error as exc:
+        raise StoreError(f"{masked(url)}: cannot connect: {describe(exc)}") from exc
+    try:
+        with connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS smsbot_schema "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            row = connection.execute("SELECT max(version) FROM smsbot_schema").fetchone()
+            current = int(row[0] or 0) if row else 0
+            if current > len(migrations):
+                raise StoreError(
+                    f"{masked(url)}: the database has schema version {current}, newer than "
+                    f"this smsbot knows ({len(migrations)}); upgrade smsbot or use another "
+                    "database"
+                )
+            for version in range(current + 1, len(migrations) + 1):
+                for statement in migrations[version - 1]:
+                    try:
+                        connection.execute(statement.encode())
+                    except psycopg.Error as exc:
+                        raise StoreError(
+                            f"{masked(url)}: migration {version} failed: {describe(exc)}"
+                        ) from exc
+                connection.execute(
+                    "INSERT INTO smsbot_schema (version, applied_at) VALUES (%s, now()::text)",
+                    (version,),
+                )
+    except psycopg.Error as exc:
+        raise StoreError(f"{masked(url)}: cannot migrate: {describe(exc)}") from exc
+    finally:
+        connection.close()
