@@ -193,5 +193,16 @@ V10: tuple[str, ...] = (
     "CREATE INDEX csat_answered ON csat_surveys (answered_at)",
 )
 
+#: Migration 11's twin (issue 15, claims shared by many processes): the same tables.
+V11: tuple[str, ...] = (
+    """CREATE TABLE watch_claims (
+        order_id BIGINT PRIMARY KEY, owner TEXT NOT NULL, lease_until TEXT NOT NULL)""",
+    "CREATE INDEX watch_claims_lease ON watch_claims (lease_until)",
+    """CREATE TABLE carrier_budgets (
+        carrier TEXT NOT NULL, window_start TEXT NOT NULL, used INTEGER NOT NULL,
+        PRIMARY KEY (carrier, window_start))""",
+    "CREATE INDEX outbox_lease ON outbox (state, lease_until)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
