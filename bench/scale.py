@@ -125,16 +125,27 @@ def cpu_s(pids: list[int]) -> float:
     return total
 
 
-def postgres_pids() -> list[int]:
-    """The PostgreSQL server's processes on this machine (none when it runs elsewhere)."""
-    found = []
-    for comm in Path("/proc").glob("[0-9]*/comm"):
+def postgres_pids(url: str) -> list[int]:
+    """The processes of the PostgreSQL server `url` names, when it runs on this machine:
+    its postmaster (started with `-p PORT`) and that postmaster's children. Other servers
+    on the machine are left out. None for SQLite or a server elsewhere."""
+    if not url.startswith("postgres"):
+        return []
+    port = str(urlsplit(url).port or 5432)
+    stats: dict[int, tuple[str, int]] = {}
+    for folder in Path("/proc").glob("[0-9]*"):
         try:
-            if comm.read_text().strip() == "postgres":
-                found.append(int(comm.parent.name))
-        except OSError:
+            command = (folder / "cmdline").read_bytes().split(b"\0")
+            parent = int((folder / "stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-    return found
+        stats[int(folder.name)] = (" ".join(c.decode(errors="replace") for c in command), parent)
+    masters = [
+        pid
+        for pid, (command, _) in stats.items()
+        if "postgres" in command and (f"-p {port}" in command or f"port={port}" in command)
+    ]
+    return masters + [pid for pid, (_, parent) in stats.items() if parent in masters]
 
 
 def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[Run], float, float]:
@@ -147,7 +158,7 @@ def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[R
         config(folder, url, port, {})
         command = [PYTHON, "-m", "smsbot", "serve", "--workers", "1"]
         processes.append(start(command, folder, f"http://127.0.0.1:{port}/healthz"))
-    pids, database = [p.pid for p in processes], postgres_pids()
+    pids, database = [p.pid for p in processes], postgres_pids(url)
     try:
         app_cpu, db_cpu = cpu_s(pids), cpu_s(database)
         with ThreadPoolExecutor(servers) as pool:
@@ -157,7 +168,8 @@ def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[R
                     range(servers),
                 )
             )
-        app_cpu, db_cpu = cpu_s(pids) - app_cpu, cpu_s(database) - db_cpu
+        # Backends forked during the load count from their start: list them again.
+        app_cpu, db_cpu = cpu_s(pids) - app_cpu, max(cpu_s(postgres_pids(url)) - db_cpu, 0.0)
     finally:
         for process in processes:
             stop(process)

@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.served import clean_env, wait_until_up
 from tests.test_end_to_end import free_port
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scale-auth-token"
 SENDER = "+12025550100"
 
@@ -70,10 +71,12 @@ def port_of(folder: Path) -> int:
 
 def start(folder: Path, *command: str) -> subprocess.Popen[str]:
     """`smsbot COMMAND` in `folder` (its smsbot.toml); `serve` is waited for until up."""
+    env = clean_env()
+    env["PYTHONPATH"] = str(ROOT)  # test adapters (`module = "tests.test_hooks"`)
     process = subprocess.Popen(
         [sys.executable, "-m", "smsbot", *command],
         cwd=folder,
-        env=clean_env(),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
