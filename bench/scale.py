@@ -148,6 +148,24 @@ def postgres_pids(url: str) -> list[int]:
     return masters + [pid for pid, (_, parent) in stats.items() if parent in masters]
 
 
+def transactions(url: str) -> tuple[int, int]:
+    """PostgreSQL's (commits, rollbacks) so far in the database `url` names; (0, 0) else."""
+    if not url.startswith("postgres"):
+        return 0, 0
+    time.sleep(1.5)  # backends report their counts within a second of going idle
+    psycopg = importlib.import_module("psycopg")
+    with psycopg.connect(url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+#: Per request, from the last `webhooks` run on PostgreSQL: (commits, rollbacks).
+PER_REQUEST: dict[str, float] = {}
+
+
 def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[Run], float, float]:
     """Load `servers` serve processes at once: their runs, and the CPU milliseconds per
     request spent by the serve processes and by the PostgreSQL server (0 on SQLite)."""
@@ -161,6 +179,7 @@ def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[R
     pids, database = [p.pid for p in processes], postgres_pids(url)
     try:
         app_cpu, db_cpu = cpu_s(pids), cpu_s(database)
+        commits, rollbacks = transactions(url)
         with ThreadPoolExecutor(servers) as pool:
             runs = list(
                 pool.map(
@@ -175,6 +194,9 @@ def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[R
             stop(process)
     # The warm-up requests ran inside the window too: count them.
     answered = sum(r.requests for r in runs) * (1 + webhook.WARMUP_S / seconds)
+    after = transactions(url)
+    PER_REQUEST["commits"] = (after[0] - commits) / answered
+    PER_REQUEST["rollbacks"] = (after[1] - rollbacks) / answered
     return runs, app_cpu * 1000 / answered, db_cpu * 1000 / answered
 
 
@@ -378,6 +400,12 @@ def run(
         print(r.line(f"serve {n + 1} of 2, {kind}"))
     print(f"2 serve together: {pair_rps:,.0f} req/s = {pair_rps / single.rps:.2f} x 1 on SQLite")
     write_us = asyncio.run(statement_cost(shared))
+    if kind == "PostgreSQL":
+        commits, rollbacks = PER_REQUEST["commits"], PER_REQUEST["rollbacks"]
+        print(f"PostgreSQL per webhook: {commits:.1f} commits, {rollbacks:.2f} rollbacks "
+              f"(serialization retries and read-only ends); "
+              f"{db2 / max(commits + rollbacks, 1e-9):.2f} ms of server CPU "
+              "a transaction")  # fmt: skip
     print(f"CPU per request: {app1:.2f} ms in serve (1, SQLite); {app2:.2f} ms in serve + "
           f"{db2:.2f} ms in the PostgreSQL server (2, {kind}); one store write "
           f"{write_us:.0f} us from one caller")  # fmt: skip
