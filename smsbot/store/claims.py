@@ -9,6 +9,10 @@ the same moment never both win:
 - a carrier's hourly request budget is a counter per (carrier, hour) that only grows while
   it stays within the limit, so N watchers together make at most `limit` requests an hour;
 - a message left "sending" past its lease is *taken* for reconciling by exactly one sender.
+
+Leases compare the callers' clocks: machines sharing a store keep them in step (NTP). A skew
+of a few seconds can make a watcher skip an order for one pass, or check one twice (the
+tracking cache answers the second time; notices are once-only by their keys).
 """
 
 from __future__ import annotations
