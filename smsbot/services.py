@@ -114,7 +114,7 @@ async def open_services(
     `transport` replaces the network for tests; `seed_orders` are upserted at start (the demo).
     """
     signature = signature_check(settings) if check_signatures else None
-    store = await open_store(settings.store.url)
+    store = await open_store(settings.store.url, pool_size=settings.store.pool_size)
     try:
         if seed_orders:
             await store.upsert_orders(seed_orders, now=clock())

@@ -178,3 +178,10 @@ def no_error_path(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> Iterator[
     yield
     problems = error_path(caplog.records, tmp_path / "smsbot.db")
     assert not problems, "the code took an error path:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say once, not per test, that the PostgreSQL tests had no server (issue 15)."""
+    from tests.pgtest import summarize_skips
+
+    summarize_skips(terminalreporter)

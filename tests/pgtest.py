@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -62,3 +63,28 @@ def _drop_all(url: str) -> None:
                 connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE".encode())
     except psycopg.Error:
         pass  # a throwaway server: leftovers go with it
+
+
+#: The backends the end-to-end tests run on (each test once per backend).
+E2E_BACKENDS = ("sqlite", "postgresql")
+
+
+def store_table(backend: str, path: str) -> str:
+    """The `[store]` table of a test's smsbot.toml: SQLite at `path`, or a fresh schema."""
+    if backend == "sqlite":
+        return f"[store]\npath = {path!r}\n"
+    return f"[store]\nurl = {fresh_url()!r}\npool_size = 4\n"
+
+
+def summarize_skips(terminalreporter: Any) -> None:
+    """One line at the end of a run for every PostgreSQL test skipped for want of a server."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if ENV in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(skipped)} tests skipped, no server "
+            f"(set {ENV}=postgresql://user@host:port/db; see .ci/run)"
+        )

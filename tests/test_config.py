@@ -220,3 +220,21 @@ def test_a_store_url_password_is_never_shown() -> None:
     assert "hunter2" not in repr(store) and "hunter2" not in repr(
         settings_from_mapping({"store": {"url": url}})
     )
+
+
+def test_smsbot_store_url_overrides_the_configured_store() -> None:
+    url = "postgresql://bot:hunter2@db.example:5432/smsbot"
+    for configured in ({"path": "x.db"}, {"url": "sqlite:///y.db"}, {}):
+        store = settings_from_mapping(
+            {"store": configured}, environ={"SMSBOT_STORE_URL": url}
+        ).store
+        assert (store.url, store.path) == (url, "")
+        assert "hunter2" not in store.shown
+
+
+def test_store_pool_size() -> None:
+    assert settings_from_mapping({}).store.pool_size == 10
+    assert settings_from_mapping({"store": {"pool_size": 4}}).store.pool_size == 4
+    for bad in (0, 101, "4"):
+        with pytest.raises(ConfigError, match=r"store\.pool_size"):
+            settings_from_mapping({"store": {"pool_size": bad}})

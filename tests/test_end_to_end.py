@@ -16,6 +16,7 @@ import pytest
 
 from smsbot.channels.twiml import sign
 from tests.conftest import sms_form
+from tests.pgtest import E2E_BACKENDS, store_table
 from tests.served import clean_env, served
 
 TOKEN = "e2e-auth-token"
@@ -28,7 +29,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def smsbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def smsbot(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "smsbot", *args],
         cwd=cwd,
@@ -37,11 +38,12 @@ def smsbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         check=False,
+        input=stdin,
     )
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> tuple[Path, int]:
+@pytest.fixture(params=E2E_BACKENDS)
+def workdir(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Path, int]:
     port = free_port()
     (tmp_path / "smsbot.toml").write_text(
         f"""
@@ -52,9 +54,7 @@ port = {port}
 [twilio]
 auth_token = "{TOKEN}"
 
-[store]
-path = "{tmp_path / "bot.db"}"
-
+{store_table(request.param, str(tmp_path / "bot.db"))}
 [bot]
 brand = "Acme Outfitters"
 support_contact = "help@acme.example"
@@ -115,6 +115,19 @@ def test_serve_answers_signed_texts(server: str) -> None:
     assert forged.status_code == 403
     unsigned = httpx.post(server + "/sms", data=sms_form("A-2001"))
     assert unsigned.status_code == 403
+
+
+def test_chat_and_check_read_the_imported_orders(workdir: tuple[Path, int]) -> None:
+    path, _ = workdir
+    imported = smsbot("import-orders", "orders.csv", cwd=path)
+    assert imported.returncode == 0, imported.stderr
+    chatted = smsbot("chat", "--from", OWNER, cwd=path, stdin="where is A-2001?\n")
+    assert chatted.returncode == 0, chatted.stderr
+    assert "Order A-2001: In transit with DemoPost, arriving " in chatted.stdout
+    checked = smsbot("check", cwd=path)
+    assert checked.returncode == 0, checked.stderr
+    assert re.search(r"store .*: schema v\d+, 2 orders", checked.stdout), checked.stdout
+    assert checked.stdout.strip().endswith("configuration OK")
 
 
 def test_import_rejects_bad_rows_whole(workdir: tuple[Path, int]) -> None:

@@ -24,6 +24,7 @@ from smsbot.watch.watcher import Watcher
 from tests.conftest import SettingsFactory
 from tests.fakecarriers import CLIENT_ID, CLIENT_SECRET, DHL_API_KEY
 from tests.faketwilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioServer, serve_fake_twilio
+from tests.pgtest import E2E_BACKENDS, store_table
 from tests.test_carriers_end_to_end import (  # noqa: F401  # `fake` is a fixture
     DHL_NUMBER,
     FEDEX_NUMBER,
@@ -243,8 +244,13 @@ PHONES = {
 }
 
 
-@pytest.fixture
-def cron_dir(tmp_path: Path, fake: Fake, twilio: FakeTwilioServer) -> Path:  # noqa: F811
+@pytest.fixture(params=E2E_BACKENDS)
+def cron_dir(
+    tmp_path: Path,
+    fake: Fake,  # noqa: F811
+    twilio: FakeTwilioServer,
+    request: pytest.FixtureRequest,
+) -> Path:
     credentials = {
         "ups": f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"',
         "fedex": f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"',
@@ -263,9 +269,7 @@ auth_token = "{AUTH_TOKEN}"
 from_number = "{SENDER}"
 api_base_url = "{twilio.url}"
 
-[store]
-path = "{tmp_path / "bot.db"}"
-
+{store_table(request.param, str(tmp_path / "bot.db"))}
 [bot]
 brand = "Acme Outfitters"
 timezone = "America/New_York"

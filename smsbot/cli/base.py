@@ -73,7 +73,7 @@ def setup_logging(verbose: bool) -> None:
 @asynccontextmanager
 async def opened_store(settings: Settings) -> AsyncIterator[Store]:
     """The configured store, open for one command (the one place commands open it)."""
-    store = await open_store(settings.store.url)
+    store = await open_store(settings.store.url, pool_size=settings.store.pool_size)
     try:
         yield store
     finally:

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from smsbot.cli.base import config_option, fail_cleanly, orders_to_seed, settings_for, setup_logging
+from smsbot.cli.base import (
+    config_option,
+    fail_cleanly,
+    opened_store,
+    orders_to_seed,
+    run,
+    settings_for,
+    setup_logging,
+)
 from smsbot.config import Settings
 from smsbot.store import Store
 
@@ -84,6 +92,10 @@ def serve(
         for warning in require_ready(settings):  # an example value stops the start here
             click.echo(f"warning: {warning}", err=True)
         check_carrier_names(settings)
+    if not settings.store.url.startswith("sqlite:"):
+        # A database server that cannot be reached, refuses the credentials or grants no
+        # rights stops the start here, in one line, not in every worker's traceback.
+        run(_probe_store(settings))
     if demo and workers not in (None, 1):
         raise click.UsageError("--demo keeps its orders in memory: it runs one worker")
     count = 1 if demo else workers or default_workers()
@@ -107,6 +119,12 @@ def serve(
         log_level=level,
         proxy_headers=True,
     )
+
+
+async def _probe_store(settings: Settings) -> None:
+    """Open (and migrate) the configured store once, and close it."""
+    async with opened_store(settings):
+        pass
 
 
 def _demo_console(

@@ -87,6 +87,7 @@ class StoreSettings:
 
     path: str = "smsbot.db"
     url: str = field(default="", repr=False)
+    pool_size: int = 10  # PostgreSQL: connections per process (serve worker, watcher)
 
     def __post_init__(self) -> None:
         if not self.url:  # `path` alone is the SQLite shorthand

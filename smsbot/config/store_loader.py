@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,9 +14,29 @@ from smsbot.config.settings import StoreSettings, masked_url
 from smsbot.config.table import Table
 from smsbot.errors import ConfigError
 
+#: The environment variable that overrides `[store] url` (and `path`): a URL with a password
+#: need not be written into the configuration file.
+STORE_URL_ENV = "SMSBOT_STORE_URL"
+#: Bounds of `[store] pool_size` (connections per process, PostgreSQL only).
+POOL_SIZES = range(1, 101)
+
 
 def read_store(table: Table, env: Mapping[str, str]) -> StoreSettings:
-    """`path` (the SQLite shorthand) or `url` (any backend), never both."""
+    """`path` (the SQLite shorthand) or `url` (any backend), never both; `SMSBOT_STORE_URL`
+    overrides both. `pool_size`: the PostgreSQL backend's connections per process."""
+    pool_size = table.get("pool_size", int, StoreSettings.pool_size)
+    if pool_size not in POOL_SIZES:
+        raise table.error("pool_size", f"must be 1 to 100 connections, not {pool_size}")
+    store = _read_location(table, env)
+    return replace(store, pool_size=pool_size)
+
+
+def _read_location(table: Table, env: Mapping[str, str]) -> StoreSettings:
+    overriding = env.get(STORE_URL_ENV, "")
+    if overriding:
+        table.used.update(("url", "path"))
+        env_table = Table(f"${STORE_URL_ENV}", "store", {"url": overriding})
+        return _read_location(env_table, {})
     if "url" not in table.values:
         return StoreSettings(path=table.get("path", str, "smsbot.db"))
     url = table.get("url", str, "")

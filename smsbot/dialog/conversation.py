@@ -44,6 +44,7 @@ from smsbot.store import (
     Lookup,
     Session,
     Store,
+    StoreError,
     TurnEnd,
     TurnOpening,
     TurnStart,
@@ -100,7 +101,13 @@ class Conversation:
         now = self._clock()
         key = sender_key(message.sender, message.address)
         start = self._start(message, key, now)
-        opening = await self._store.open_turn(start, now)
+        try:
+            opening = await self._store.open_turn(start, now)
+        except StoreError:
+            # The database is unreachable (a restart, a failover): nothing was claimed, so
+            # say honestly that we cannot answer now rather than nothing at all.
+            log.exception("could not open the turn of a message from %s", mask(message.sender))
+            return Answer(replies.unavailable(self._wording()), "error")
         if not opening.claim.mine:
             opening = await self._wait_for(start, opening)
             if not opening.claim.mine:
@@ -111,12 +118,15 @@ class Conversation:
             answer, session = await self._decide(Turn(message, key, now, opening.session, opening))
         except Exception:
             log.exception("failed to answer a message from %s", mask(message.sender))
-            wording = Wording(
-                self._bot.language, self._bot.timezone, self._clock(), self._bot.max_segments
-            )
-            answer = Answer(replies.unavailable(wording), "error")
+            answer = Answer(replies.unavailable(self._wording()), "error")
         await self._finish(message, key, for_the_log(message, answer), session, now, started)
         return answer
+
+    def _wording(self) -> Wording:
+        """The bot's default wording, for replies that cannot wait for the session."""
+        return Wording(
+            self._bot.language, self._bot.timezone, self._clock(), self._bot.max_segments
+        )
 
     def _start(self, message: Inbound, key: str, now: datetime) -> TurnStart:
         kind = message.intent.kind

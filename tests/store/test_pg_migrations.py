@@ -58,3 +58,49 @@ async def test_the_first_eta_trigger_keeps_the_first_eta_only() -> None:
             await store._change("UPDATE shipments SET last_eta = ?", (eta,))
         rows = await store._fetch("SELECT eta FROM shipment_first_eta", ())
         assert rows == [("2024-11-25",)]
+
+
+async def test_a_claim_racing_another_process_keeps_the_daily_cap() -> None:
+    """Another process claimed the recipient's other message in a transaction still open:
+    whichever commits second is aborted (READ COMMITTED would let both through)."""
+    from datetime import UTC, datetime, timedelta
+
+    import psycopg
+
+    from smsbot.store import OutboxState
+    from smsbot.store.postgres.adapter import translate
+    from smsbot.store.sqlite.outbox import CLAIM_UPDATE
+    from smsbot.store.times import utc_text
+
+    now = datetime(2024, 11, 23, 14, 0, tzinfo=UTC)
+    day = (now.replace(hour=0), now.replace(hour=0) + timedelta(days=1))
+    url = fresh_url()
+    async with await open_store(url) as store:
+        for key in ("a", "b"):
+            await store.add_outbox(
+                key=key,
+                phone="+12025550101",
+                channel="sms",
+                body=key,
+                order_number=None,
+                state=OutboxState.QUEUED,
+                at=now,
+            )
+        first, second = sorted(m.id for m in await store.due_outbox(now, 10))
+        stamps = [utc_text(t, "t") for t in (now, now, day[0], day[1])]
+        other = psycopg.connect(url, autocommit=False)
+        other.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+        try:
+            cursor = psycopg.RawCursor(other)
+            params = (stamps[0], stamps[1], first, stamps[2], stamps[3], 1)
+            cursor.execute(translate(CLAIM_UPDATE), params)
+            assert cursor.rowcount == 1  # claimed, not yet committed
+            mine = await store.claim_outbox(second, now=now, lease_until=now, day=day, daily_cap=1)
+            try:
+                other.commit()
+                theirs = True
+            except psycopg.errors.SerializationFailure:
+                theirs = False
+        finally:
+            other.close()
+        assert [mine, theirs].count(True) == 1

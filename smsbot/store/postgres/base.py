@@ -7,8 +7,8 @@ failure or a deadlock. So the invariants SQLite gets from its single writer (the
 outbox claims, sequencing, rate windows, inbox claims) hold across processes: PostgreSQL
 aborts whichever transaction would break a serial order, and the retry sees the winner's
 rows. A work function must therefore be safe to run again after a rollback, which is already
-the SQLite backend's rule for inline calls. Calls without `write` run in autocommit, each
-statement its own transaction, as on SQLite.
+the SQLite backend's rule for inline calls. `_change` (one statement) is a write too. Other
+calls without `write` run in autocommit, each statement its own transaction, as on SQLite.
 """
 
 from __future__ import annotations
@@ -118,7 +118,6 @@ class PostgresBase(SqliteBase):
             configure=_configure,
             check=psycopg_pool.ConnectionPool.check_connection,
             timeout=CONNECTION_WAIT_S,
-            reconnect_timeout=0,  # keep trying while the server is away, never give up
             name="smsbot-store",
         )
         try:
@@ -186,7 +185,11 @@ class PostgresBase(SqliteBase):
         return await self._run(lambda connection: fetch_all(connection, sql, params))
 
     async def _change(self, sql: str, params: Sequence[Any]) -> int:
-        return await self._run(lambda connection: change(connection, sql, params))
+        """One statement in its own SERIALIZABLE transaction: a single conditional UPDATE
+        (the outbox claim's daily cap counts the recipient's other rows) must see what a
+        concurrent one wrote, as it does behind SQLite's single writer. READ COMMITTED
+        would let two processes each claim the recipient's last message of the day."""
+        return await self._run(lambda connection: change(connection, sql, params), write=True)
 
     async def schema_version(self) -> int:
         """The schema version of the database (`smsbot_schema`)."""
