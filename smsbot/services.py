@@ -130,7 +130,9 @@ async def open_services(
             _poster(transport, headers["User-Agent"]) as poster,
         ):
             registry = build_registry(settings, http)
-            gateway = CarrierGateway(registry, store, settings.tracking, clock)
+            gateway = CarrierGateway(
+                registry, store, settings.tracking, clock, budgets=settings.budgets.per_hour
+            )
             try:
                 eta = LearnedEta(settings.eta, store, clock)  # replies tell its windows
                 try:

@@ -702,3 +702,21 @@ async def test_batch_after_batch_each_message_is_posted_once(
         states = {(await row(outbox, f"k{i}")).state for i in range(10)}
     assert sorted(post["To"] for post in fake.posts()) == numbers
     assert states == {OutboxState.SENT}
+
+
+async def test_a_stale_message_is_reconciled_by_one_sender_of_many(
+    open_outbox: OutboxFactory, fake: FakeTwilio, clock: Clock
+) -> None:
+    """Issue 15: several processes find the same stale message; one reconciles it (one look
+    in Twilio's list), so the "queue it again" of one can never hit another's new attempt."""
+    async with open_outbox() as first, open_outbox() as second:  # two processes, one store
+        await first.enqueue(to=NEW_YORK, channel="sms", body="Hi", key="k")
+        assert await claim_at_start(first, "k")  # and then that sender died before its POST
+        clock.advance(seconds=LEASE.total_seconds())
+        sent = await asyncio.gather(first.send_due(), second.send_due())
+        for outbox in (first, second):  # whoever reconciled it, nobody sends it again
+            await outbox.send_due()
+        settled = await row(first, "k")
+    assert sum(sent) <= 1 and settled.state == "sent"
+    assert len(fake.posts()) == 1
+    assert [r.method for r in fake.requests].count("GET") == 1

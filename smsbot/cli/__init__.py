@@ -21,6 +21,7 @@ from smsbot.cli.queues import alerts_command, outbox_command
 from smsbot.cli.report import report
 from smsbot.cli.server import serve
 from smsbot.cli.shops import shopify, woocommerce
+from smsbot.cli.store import store
 from smsbot.cli.twilio import connect_twilio
 from smsbot.cli.watch import watch
 
@@ -38,5 +39,6 @@ for command in (
     alerts_command, outbox_command, watch, api, shopify, woocommerce, link, report, admin,
     connect_twilio,
     inbox,
+    store,
 ):  # fmt: skip
     main.add_command(command)

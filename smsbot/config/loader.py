@@ -28,6 +28,7 @@ from smsbot.config.settings import (
     VERIFY_POLICIES,
     AlertsSettings,
     BotSettings,
+    BudgetSettings,
     CsatSettings,
     EscalationSettings,
     RoutingSettings,
@@ -89,6 +90,7 @@ def settings_from_mapping(
         "inbox": read_inbox,
         "checkout": read_checkout,
         "eta": read_eta,
+        "budgets": read_budgets,
     }
     built: dict[str, Any] = {}
     for name, values in data.items():
@@ -381,3 +383,17 @@ def read_checkout(table: Table, env: Mapping[str, str]) -> CheckoutSettings:
         cache_ttl_s=table.positive("cache_ttl_s", 300.0, high=86_400.0),
         rate_limit_per_minute=table.count("rate_limit_per_minute", 120, high=100_000),
     )
+
+
+#: A carrier name as adapters are named (`[carriers.NAME]`).
+_CARRIER_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def read_budgets(table: Table, env: Mapping[str, str]) -> BudgetSettings:
+    """`[budgets]`: `carrier = requests per hour` (a whole number, 1 to 10,000,000)."""
+    per_hour = {}
+    for name in table.values:
+        if not _CARRIER_NAME.match(name):
+            raise table.error(name, "must be a carrier's name, like usps")
+        per_hour[name] = table.count(name, 1, high=10_000_000)
+    return BudgetSettings(per_hour=per_hour)

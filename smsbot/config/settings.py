@@ -256,6 +256,7 @@ class Settings:
     woocommerce: WooCommerceSettings = WooCommerceSettings()
     inbox: InboxSettings = field(default_factory=lambda: InboxSettings())
     checkout: CheckoutSettings = field(default_factory=CheckoutSettings)  # issue 19
+    budgets: BudgetSettings = field(default_factory=lambda: BudgetSettings())
     source: str = "defaults"  # the file the settings came from, for error messages
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -377,3 +378,11 @@ class EtaSettings:
     saturday_carriers: tuple[str, ...] = ("usps",)  # carriers that deliver on Saturdays
     early_share: float = 0.25  # the carrier's ETAs are "early" when more arrive after them
     load_days: int = 14  # the recent days the fulfilment rate is measured over
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """Requests per hour the watcher may make to each carrier, counted together by every
+    process sharing the store ([budgets], issue 15): carrier name -> requests per hour."""
+
+    per_hour: Mapping[str, int] = field(default_factory=dict)

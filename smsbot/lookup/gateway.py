@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from smsbot.errors import NoAdapterError
 from smsbot.lookup.breaker import Breakers
+from smsbot.lookup.budgets import CarrierBudgets
 from smsbot.lookup.flights import Answer, Flights, Key, Miss
 from smsbot.lookup.pauses import CarrierPauses
 from smsbot.lookup.registry import carrier_display_name
@@ -89,8 +90,13 @@ class CarrierGateway:
         store: Store,
         settings: TrackingSettings,
         clock: Clock,
+        *,
+        budgets: Mapping[str, int] | None = None,
     ) -> None:
+        """`budgets`: requests per hour the watcher may make to a carrier, counted for
+        every process sharing `store` (`[budgets]`; `lookup.budgets`)."""
         self._registry = registry
+        self._budgets = CarrierBudgets(store, budgets or {}, clock)
         self._store = store
         self._settings = settings
         self._clock = clock
@@ -204,6 +210,10 @@ class CarrierGateway:
             return refreshed | dict.fromkeys(due, postponed)
         for batch in self._batches(carrier, due):
             paused = self._paused(carrier)
+            if paused is None and self._budgets.limits(carrier):
+                later = await self._budgets.spend(carrier, len(batch))
+                if later is not None:  # this hour's budget is spent, by this or another process
+                    paused = Postponed(later, Failure.RATE_LIMITED)
             if paused is not None:
                 refreshed.update(dict.fromkeys(batch, paused))
                 continue
@@ -253,7 +263,7 @@ class CarrierGateway:
         return Failed(answer.failure, answer.detail)
 
     def _batches(self, carrier: str, numbers: Sequence[str]) -> list[list[str]]:
-        size = self._registry.batch_size(carrier)
+        size = self._budgets.most(carrier, self._registry.batch_size(carrier))
         return [list(numbers[start : start + size]) for start in range(0, len(numbers), size)]
 
     def _fresh(self, hit: CachedTracking, now: datetime) -> bool:

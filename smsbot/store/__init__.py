@@ -19,6 +19,7 @@ from smsbot.store.api import (
     TrackingCacheStore,
 )
 from smsbot.store.breakers import BreakerState, BreakerStore
+from smsbot.store.claims import ClaimStore
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore, Survey
 from smsbot.store.escalations import (
@@ -93,6 +94,7 @@ __all__ = [
     "CarrierKpi",
     "CheckOutcome",
     "Claim",
+    "ClaimStore",
     "ClaimedBatch",
     "ConsoleStore",
     "Continuation",

@@ -23,6 +23,7 @@ from typing import Protocol, Self
 
 from smsbot.orders.model import Order
 from smsbot.store.breakers import BreakerStore
+from smsbot.store.claims import ClaimStore
 from smsbot.store.console import ConsoleStore
 from smsbot.store.csat import CsatStore
 from smsbot.store.eta import EtaStore
@@ -339,6 +340,7 @@ class Store(
     ShopOrderStore,
     EtaStore,
     BreakerStore,
+    ClaimStore,
     Protocol,
 ):
     """Everything smsbot keeps. Get one from `smsbot.store.open_store(url)`; close it when

@@ -226,6 +226,14 @@ class Outbox:
     async def _reconcile(self, now: datetime) -> None:
         """Settle messages left "sending" past their lease (see the module docstring)."""
         for message in await self._store.stale_outbox(now):
+            # Other processes may find the same stale message: only the one whose
+            # conditional update moves its lease on reconciles it (issue 15). Without this,
+            # two could both find it missing at Twilio and queue it again, and the second
+            # "queue again" could hit the new attempt of the first: a double send.
+            if not await self._store.take_stale_outbox(
+                message.id, now=now, lease_until=now + LEASE
+            ):
+                continue
             started = message.attempt_started_at or message.created_at
             try:
                 found = await self.twilio.find_message(

@@ -17,10 +17,15 @@ class PassSummary:
     alerts: int = 0  # merchant alerts raised
     failures: int = 0  # shipments whose carrier call failed (retried with backoff)
     postponed: int = 0  # shipments not asked: their carrier is paused or not served
+    claimed_elsewhere: int = 0  # orders due but being checked by another watcher (issue 15)
 
     def __str__(self) -> str:
         return (
             f"{counted(self.checked, 'shipment')} checked ({self.from_cache} from the cache), "
             f"{counted(self.messages, 'message')} queued, {counted(self.alerts, 'alert')}, "
             f"{counted(self.failures, 'failure')}, {self.postponed} postponed"
+        ) + (
+            f", {counted(self.claimed_elsewhere, 'order')} left to other watchers"
+            if self.claimed_elsewhere
+            else ""
         )

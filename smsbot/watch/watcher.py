@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -37,6 +40,14 @@ PAGE_SIZE = 200  # shipments read from the store at once
 #: Checks in one pass. New shipments are all due at once; this cap spreads the first pass
 #: over several (every `watch.poll_interval_s`), and the jitter keeps them spread after.
 MAX_CHECKS_PER_PASS = 2000
+#: How long a watcher holds the orders of a page it checks (issue 15): other watchers sharing
+#: the store skip them meanwhile; one killed mid-page loses them when this runs out.
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+def watcher_name() -> str:
+    """Who claims: host, process and a random part (a restarted process is someone new)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class Watcher:
@@ -69,6 +80,7 @@ class Watcher:
         self._max_checks = max_checks
         self._page_size = page_size
         self._dispatch = Dispatcher(settings, store, outbox, alerts, gateway.display_name, eta)
+        self.name = watcher_name()
 
     # Passes
 
@@ -104,8 +116,19 @@ class Watcher:
             )
             if not page:
                 break
-            await self._check_page(page, now, summary)
             after = page[-1].order_id
+            # Watchers sharing the store split the work by order: check only what we won.
+            orders = list(dict.fromkeys(shipment.order_id for shipment in page))
+            won = await self._store.claim_orders(
+                orders, owner=self.name, now=now, until=now + CLAIM_LEASE
+            )
+            summary.claimed_elsewhere += len(orders) - len(won)
+            if not won:
+                continue
+            try:
+                await self._check_page([s for s in page if s.order_id in won], now, summary)
+            finally:
+                await self._store.release_orders(list(won), owner=self.name, at=self._clock())
         await self._dispatch.deferred(self._clock, self._page_size, summary)
         return summary
 

@@ -33,8 +33,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: The schema version this smsbot brings a database to: core, conversation, outbox, watch,
 #: events out of order, inbox, links, console (escalations, users, first ETAs), leases, csat,
 #: shop order ids, eta history, carrier breakers,
-#: MORE's continuation.
-LATEST = 14
+#: MORE's continuation, watcher claims and carrier budgets.
+LATEST = 15
 
 
 @pytest.fixture

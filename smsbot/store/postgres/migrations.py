@@ -228,6 +228,17 @@ V13: tuple[str, ...] = (
 
 V14: tuple[str, ...] = ("ALTER TABLE sessions ADD COLUMN continuation TEXT",)
 
+#: Migration 15's twin (issue 15, claims shared by many processes): the same tables.
+V15: tuple[str, ...] = (
+    """CREATE TABLE watch_claims (
+        order_id BIGINT PRIMARY KEY, owner TEXT NOT NULL, lease_until TEXT NOT NULL)""",
+    "CREATE INDEX watch_claims_lease ON watch_claims (lease_until)",
+    """CREATE TABLE carrier_budgets (
+        carrier TEXT NOT NULL, window_start TEXT NOT NULL, used INTEGER NOT NULL,
+        PRIMARY KEY (carrier, window_start))""",
+    "CREATE INDEX outbox_lease ON outbox (state, lease_until)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     V1,
@@ -244,4 +255,5 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     V12,
     V13,
     V14,
+    V15,
 )

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from smsbot.store.sqlite.breakers import BreakerSqlite
+from smsbot.store.sqlite.claims import ClaimStore
 from smsbot.store.sqlite.conversation import ConversationStore
 from smsbot.store.sqlite.core import CoreStore
 from smsbot.store.sqlite.csat import CsatStore
@@ -30,6 +31,7 @@ class SqliteStore(
     ShopOrderStore,
     EtaStore,
     BreakerSqlite,
+    ClaimStore,
     OutboxBatchSqlite,
     CsatStore,
     TurnStore,

@@ -238,6 +238,19 @@ V13: tuple[str, ...] = (
 #: Migration 14: what MORE continues in a conversation (issue 14): JSON, NULL for nothing.
 V14: tuple[str, ...] = ("ALTER TABLE sessions ADD COLUMN continuation TEXT",)
 
+#: Migration 15 (issue 15): claims shared by many processes: which watcher checks an order
+#: now (a lease), and each carrier's requests per hour, counted for every process at once.
+V15: tuple[str, ...] = (
+    """CREATE TABLE watch_claims (
+        order_id INTEGER PRIMARY KEY, owner TEXT NOT NULL, lease_until TEXT NOT NULL)""",
+    "CREATE INDEX watch_claims_lease ON watch_claims (lease_until)",
+    """CREATE TABLE carrier_budgets (
+        carrier TEXT NOT NULL, window_start TEXT NOT NULL, used INTEGER NOT NULL,
+        PRIMARY KEY (carrier, window_start))""",
+    # Reconciling looks for stale "sending" messages by lease.
+    "CREATE INDEX outbox_lease ON outbox (state, lease_until)",
+)
+
 #: Every migration, in order: `MIGRATIONS[i]` brings a database to version i + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     V1,
@@ -254,4 +267,5 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     V12,
     V13,
     V14,
+    V15,
 )
