@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))  # the fake Twilio of the tests
 from tests.faketwilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_URL = "https://bench.example.com"
+PUBLIC_URL = "https://bench.smsbot.test"  # serve refuses example hosts (issue 14)
 DEADLINE_S = 3.0
 BROKEN = ("hung", "down", "limited", "dripping")
 

@@ -29,6 +29,7 @@ from smsbot.orders.number import OrderNumbers, normalize_order_number
 from smsbot.orders.sources import SourceError, Sourcing
 from smsbot.services import Services, services, utc_now
 from smsbot.store import Verdict
+from smsbot.view.estimate import estimated
 from smsbot.view.order import OrderView
 
 log = logging.getLogger("smsbot.api")
@@ -108,6 +109,9 @@ async def _json(request: Request, bot: Services) -> Any:
 
 async def _view(bot: Services, found: Order) -> dict[str, Any]:
     view = OrderView.of(found, await bot.gateway.track(found.shipments))
+    today = utc_now().astimezone(bot.settings.bot.timezone).date()
+    country = bot.settings.eta.country  # the learned window a reply would tell (issue 19)
+    view = estimated(view, bot.eta, order=found, country=country, today=today)
     cancelled = found.cancelled_at
     return {**view.to_dict(), "cancelled_at": None if cancelled is None else cancelled.isoformat()}
 

@@ -55,3 +55,12 @@ def check_carrier_names(settings: Settings) -> None:
                 source=settings.source,
                 key=f"routing.carriers.{name}",
             )
+    for name in settings.budgets.per_hour:
+        if name in settings.carriers or name in BUILTIN or name in installed:
+            continue
+        # A budget no carrier uses is never counted: the quota it was meant to keep is not kept.
+        raise ConfigError(
+            f"no carrier is called {name!r}{hint(name)}: this budget would never be counted",
+            source=settings.source,
+            key=f"budgets.{name}",
+        )

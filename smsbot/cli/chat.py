@@ -75,6 +75,18 @@ async def converse(
                 click.echo(answer.text if answer.text else "(no reply)")
 
 
+def _check_sender(sender: str, region: str, hint: str) -> None:
+    """Refuse a FROM that is not a phone number, in one line saying how to write it."""
+    from smsbot.phones import to_e164
+
+    if to_e164(sender, region) is None:
+        raise click.BadParameter(
+            f"{sender!r} is not a phone number; write it like +12025550123 "
+            "(or whatsapp:+12025550123)",
+            param_hint=hint,
+        )
+
+
 @click.command()
 @config_option
 @click.option("--demo", is_flag=True, help="Chat with the built-in demo orders and carrier.")
@@ -85,11 +97,12 @@ def chat(config: str | None, demo: bool, sender: str | None) -> None:
     from smsbot.orders.demo import DEMO_PHONE, describe
 
     settings = settings_for(config, demo)
+    sender = sender or DEMO_PHONE
+    _check_sender(sender, settings.bot.default_region, "'--from'")
     if demo:
         click.echo("Demo orders (text one of these numbers, or HELP; Ctrl-D to quit):")
         for line in describe():
             click.echo(f"  {line}")
-    sender = sender or DEMO_PHONE
 
     async def prompt() -> str | None:
         try:
@@ -109,15 +122,8 @@ def chat(config: str | None, demo: bool, sender: str | None) -> None:
 @fail_cleanly
 def text(sender: str, body: str, config: str | None, demo: bool) -> None:
     """Send one message BODY as FROM (a phone number) and print the reply."""
-    from smsbot.phones import to_e164
-
     settings = settings_for(config, demo)
-    if to_e164(sender, settings.bot.default_region) is None:
-        raise click.BadParameter(
-            f"{sender!r} is not a phone number; write it like +12025550123 "
-            "(or whatsapp:+12025550123)",
-            param_hint="FROM",
-        )
+    _check_sender(sender, settings.bot.default_region, "FROM")
     bodies = iter([body])
 
     async def next_body() -> str | None:

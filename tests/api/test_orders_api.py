@@ -216,3 +216,19 @@ def test_a_plain_token_in_the_config_works_with_a_warning(
     assert "in clear" in caplog.text and WRITER not in caplog.text
     with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
         assert client.get("/api/orders/2001", headers=auth(WRITER)).status_code == 404
+
+
+def test_get_tells_the_learned_window_a_reply_would(make_settings: SettingsFactory) -> None:
+    """Issue 19: the API's view carries the same estimate as replies and the page."""
+    settings = make_settings(
+        api={"tokens": [{"token": digest(READER), "name": "d", "scopes": ["read", "write"]}]},
+        eta={"default_days": [3, 7]},
+    )
+    no_eta = order_body(shipments=[{"carrier": "demo", "tracking_number": "DEMO1007"}])
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        client.put("/api/orders/2101", json=no_eta, headers=auth(READER))
+        data = client.get("/api/orders/2101", headers=auth(READER)).json()
+    [leg] = data["legs"]
+    assert leg["eta"] is None, "the demo's label-created parcel has no carrier date"
+    assert leg["estimate"]["basis"]["rung"] == "default"
+    assert leg["estimate"]["business_days"] == [3, 7]

@@ -155,6 +155,19 @@ def test_a_routing_typo_suggests_the_carrier(tmp_path: Path) -> None:
     assert "routing.carriers.fedexx" in err and "did you mean 'fedex'" in err
 
 
+def test_a_budget_for_no_carrier_names_the_key(tmp_path: Path) -> None:
+    """Issue 15: a budget typo would silently keep no quota; check says so."""
+    config = _config(
+        tmp_path,
+        'public_url = "https://bot.shop.test"',
+        _good_twilio(),
+        "[budgets]\nuspss = 1000\n",
+    )
+    code, _, err = _run("check", "--config", str(config))
+    assert code == 2
+    assert "budgets.uspss" in err and "did you mean 'usps'" in err
+
+
 def test_the_403_line_names_the_url_the_signature_was_checked_against(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -57,6 +57,13 @@ def test_text_refuses_a_sender_that_is_not_a_phone_number() -> None:
     assert "+12025550123" in result.stderr
 
 
+def test_chat_refuses_a_from_that_is_not_a_phone_number() -> None:
+    result = CliRunner().invoke(main, ["chat", "--demo", "--from", "not a phone"], input="")
+    assert result.exit_code == 2
+    assert "'not a phone' is not a phone number" in result.stderr
+    assert "Demo orders" not in result.stdout  # refused before anything else
+
+
 def test_chat_ends_its_prompt_line_on_ctrl_d() -> None:
     result = CliRunner().invoke(main, ["chat", "--demo"], input="")
     assert result.exit_code == 0, result.output
