@@ -191,7 +191,10 @@ def _time_of(raw: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
     elif gmt is not None:
         if not gmt.utcoffset():  # "Z", or no offset at all: GMT by definition
             gmt = gmt.replace(tzinfo=UTC)
-        aware = gmt.astimezone(offset) if offset is not None else gmt
+        try:
+            aware = gmt.astimezone(offset) if offset is not None else gmt
+        except OverflowError as exc:  # year 1 or 9999 moved past the calendar's ends
+            raise _drift(f"event time out of range {gmt_text!r}") from exc
     return aware, local
 
 

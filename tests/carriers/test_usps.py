@@ -531,3 +531,16 @@ def test_not_yet_available_in_a_200_is_label_created_too() -> None:
         "status": "A status update is not yet available on your package",
     }
     assert usps.parse_tracking(payload, NUMBER).status is Status.LABEL_CREATED
+
+
+@pytest.mark.parametrize(
+    ("stamp", "offset"), [("9999-12-31T23:30:00", "+05:00"), ("0001-01-01T00:30:00", "-05:00")]
+)
+def test_an_event_time_past_the_calendar_is_drift_not_a_crash(stamp: str, offset: str) -> None:
+    """Found by the fuzz test: a GMT time at year 9999 (or 1) moved to its offset overflows."""
+    payload = load("in_transit")
+    for event in payload["trackingEvents"]:
+        event.pop("eventTimestamp", None)
+        event["GMTTimestamp"], event["GMTOffset"] = stamp, offset
+    with pytest.raises(CarrierResponseError, match="out of range"):
+        usps.parse_tracking(payload, NUMBER)
