@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from smsbot.cli.base import config_option, fail_cleanly, opened_store, run, settings_for
-from smsbot.cli.carrier_names import check_carrier_names
+from smsbot.cli.carrier_names import check_carrier_names, hint
 from smsbot.cli.shops import inbox_report
 from smsbot.config import Settings
 from smsbot.config.readiness import require_ready
@@ -47,7 +47,7 @@ def check(config: str | None, live: bool) -> None:
 
         from smsbot.services import build_registry
 
-        await _store_report(settings, missing)
+        stored = await _store_report(settings, missing)
         async with httpx.AsyncClient(timeout=settings.tracking.carrier_timeout_s * 3) as http:
             try:
                 registry = build_registry(settings, http)
@@ -65,6 +65,13 @@ def check(config: str | None, live: bool) -> None:
                         failed += 1
                         verdict = f"FAILED: {exc}"
                 click.echo(f"carrier {name} ({adapter.display_name}): {verdict}")
+            for carrier, count in sorted(stored.items()):
+                if not registry.serves(carrier):
+                    warnings.append(
+                        f"carrier {carrier!r} (on {counted(count, 'stored shipment')}): no "
+                        f"adapter serves it{hint(carrier)}; add [carriers.{carrier}] or route "
+                        "it in [routing], or the bot cannot track these"
+                    )
             if live:
                 from smsbot.cli.twilio import live_report
 
@@ -105,18 +112,20 @@ def _store_missing(settings: Settings) -> bool:
     return True
 
 
-async def _store_report(settings: Settings, missing: bool) -> None:
-    """The store's schema and orders; a SQLite file that does not exist yet is left so."""
+async def _store_report(settings: Settings, missing: bool) -> dict[str, int]:
+    """The store's schema and orders; a SQLite file that does not exist yet is left so.
+    Returns how many shipments name each carrier (none for a store not made yet)."""
     store_settings = settings.store
     if missing:
         click.echo(
             f"store {store_settings.shown}: does not exist yet; "
             "`smsbot serve` creates it on first start"
         )
-        return
+        return {}
     async with opened_store(settings) as store:
         click.echo(
             f"store {store_settings.shown}: schema v{await store.schema_version()}, "
-            f"{await store.count_orders()} orders"
+            f"{counted(await store.count_orders(), 'order')}"
         )
         await inbox_report(store)
+        return await store.shipments_by_carrier()

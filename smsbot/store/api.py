@@ -82,6 +82,10 @@ class OrderStore(Protocol):
         """How many orders the store holds."""
         ...
 
+    async def shipments_by_carrier(self) -> dict[str, int]:
+        """How many shipments name each carrier (for `check`: carriers nothing serves)."""
+        ...
+
     async def open_orders(self, phone: str) -> list[tuple[str, int]]:
         """(number, shipments) of the phone's open orders, newest first.
 

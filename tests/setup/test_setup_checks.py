@@ -130,7 +130,27 @@ def test_check_opens_an_existing_store(tmp_path: Path) -> None:
     assert code == 0, err
     code, out, err = _run("check", "--config", str(config))
     assert code == 0, err
-    assert "schema v" in out and "1 orders" in out
+    assert "schema v" in out and "1 order" in out and "1 orders" not in out
+
+
+def test_check_warns_of_stored_shipments_no_adapter_serves(tmp_path: Path) -> None:
+    """Issue 14 item 4: orders already in the store naming a carrier nothing serves."""
+    config = _config(tmp_path, 'public_url = "https://bot.shop.test"', _good_twilio())
+    (tmp_path / "data").mkdir()
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_number,phone,email,postal_code,name,carrier,tracking_number\n"
+        "1001,+12025550123,a@shop.test,11201,Ana,demo,DEMO1001\n"
+        "1002,+12025550123,a@shop.test,11201,Ana,ontrac,C10000000000001\n"
+        "1003,+12025550123,a@shop.test,11201,Ana,ontrac,C10000000000002\n"
+    )
+    code, _, err = _run("import-orders", str(orders), "--config", str(config))
+    assert code == 0, err
+    code, out, err = _run("check", "--config", str(config))
+    assert code == 0, err
+    assert "carrier 'ontrac' (on 2 stored shipments): no adapter serves it" in err
+    assert "'demo'" not in err
+    assert out.rstrip().endswith("configuration OK")
 
 
 def test_a_failing_check_never_says_ok(tmp_path: Path) -> None:

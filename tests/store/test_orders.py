@@ -193,3 +193,10 @@ async def test_a_cancelled_import_leaves_a_usable_store(store: Store, steps: int
     await store.upsert_orders([order("after")])
 
     assert await store.count_orders() in (1, 2001)
+
+
+async def test_shipments_are_counted_by_carrier(store: Store) -> None:
+    assert await store.shipments_by_carrier() == {}
+    fedex = Order("2", "+15551234567", shipments=(Shipment("fedex", "794843185271"),))
+    await store.upsert_orders([order("1", "+15551234567", "1ZA", "1ZB"), fedex], now=NOW)
+    assert await store.shipments_by_carrier() == {"ups": 2, "fedex": 1}

@@ -108,6 +108,11 @@ class CoreStore(SqliteBase):
         """How many orders the store holds."""
         return int((await self._fetch("SELECT count(*) FROM orders", ()))[0][0])
 
+    async def shipments_by_carrier(self) -> dict[str, int]:
+        """How many shipments name each carrier (for `check`: carriers nothing serves)."""
+        rows = await self._fetch("SELECT carrier, count(*) FROM shipments GROUP BY carrier", ())
+        return {str(carrier): int(count) for carrier, count in rows}
+
     # Tracking cache
 
     async def save_tracking(self, result: TrackingResult, checked_at: datetime) -> None:
