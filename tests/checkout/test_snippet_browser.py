@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -29,31 +27,13 @@ from starlette.routing import Route
 
 from smsbot.config.checkout import CheckoutSettings
 from tests.checkout.conftest import checkout_app
+from tests.chromium import chromium, require_chromium
 from tests.eta.windows import FixedEstimator
 from tests.served import clean_env
 from tests.test_end_to_end import free_port
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
+require_chromium("snippet browser tests")
 
-
-def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[test]')"
-    if CHROMIUM is None or DRIVER is None:
-        return "Chromium or chromedriver is missing (apt-get install -y chromium chromium-driver)"
-    return None
-
-
-if (why := _missing()) is not None:
-    if os.environ.get("CI"):
-        pytest.fail(f"snippet browser tests cannot run in CI: {why}", pytrace=False)
-    pytest.skip(f"snippet browser tests skipped: {why}", allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -114,22 +94,8 @@ def sites() -> Iterator[tuple[str, str, str]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="smsbot-chromium-")
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=900,700",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
-    try:
+    with chromium(900, 700, logs={"performance": "ALL", "browser": "ALL"}) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def filled(driver: Any, element_id: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,26 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import chromium, require_chromium
 from tests.served import clean_env, stop, wait_until_up
 
-selenium = pytest.importorskip("selenium")
+require_chromium("console browser tests")
+
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-
-
-def require_browser() -> None:
-    if CHROMIUM and DRIVER:
-        return
-    message = (
-        "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def free_port() -> int:
@@ -51,7 +38,6 @@ def free_port() -> int:
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`smsbot serve --demo` on a free port: (base URL, the demo user's password)."""
-    require_browser()
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "smsbot", "serve", "--demo", "--port", str(port)],
@@ -72,22 +58,9 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    require_browser()
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1100,1400",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=str(DRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
-    try:
+def browser() -> Iterator[webdriver.Chrome]:
+    with chromium(1100, 1400) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def shots(tmp_path: Path) -> Path:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,12 +23,11 @@ from typing import Any
 
 import pytest
 
+from tests.chromium import chromium, require_chromium
 from tests.served import clean_env, served
 from tests.test_end_to_end import free_port
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
 ORDERS = {  # order -> (demo story, the card family the page shows first)
     "1001": "transit",
     "1003": "delivered",
@@ -39,25 +37,12 @@ ORDERS = {  # order -> (demo story, the card family the page shows first)
 }
 
 
-def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[test]')"
-    if CHROMIUM is None or DRIVER is None:
-        return "Chromium or chromedriver is missing (apt-get install -y chromium chromium-driver)"
-    if not AXE.exists():
-        return "axe-core is missing (npm ci --prefix tests/page/axe)"
-    return None
+def _axe_missing() -> str | None:
+    return None if AXE.exists() else "axe-core is missing (npm ci --prefix tests/page/axe)"
 
 
-if (why := _missing()) is not None:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {why}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {why}", allow_module_level=True)
+require_chromium("browser tests", also=_axe_missing)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 
@@ -102,26 +87,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="smsbot-chromium-")
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=375,812",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
-    try:
+    with chromium(375, 812, logs={"performance": "ALL"}) as driver:
         driver.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
             {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True},
         )
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
