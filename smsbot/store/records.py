@@ -225,6 +225,7 @@ class WatchedShipment:
     first_scan_at: datetime | None
     fired: frozenset[str]  # trigger kinds recorded as done (sent, absorbed or skipped)
     is_return: bool = False  # a return leg: the customer sends an item back to the merchant
+    postal_code: str | None = None  # the order's delivery postal code (the learned lane)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,11 @@ class Dispatcher:
         if self._eta is None or verdict.tell is not Trigger.SHIPPED:
             return None
         shipment = verdict.shipment
-        lane = Lane(carrier=shipment.carrier, destination_country=self._settings.eta.country)
+        lane = Lane(
+            carrier=shipment.carrier,
+            destination_country=self._settings.eta.country,
+            destination_postal_code=shipment.postal_code,
+        )
         scanned = first_scan(verdict.result) or shipment.first_scan_at
         return self._eta.estimate(lane, first_scan_at=scanned, today=today)
 

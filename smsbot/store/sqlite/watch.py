@@ -25,7 +25,7 @@ from smsbot.store.times import parse_utc, time_or_none, utc_text
 
 _COLUMNS = """s.id, o.id, o.number, o.phone, o.locale, o.created_at, s.carrier,
     s.tracking_number, s.shipped_at, s.last_status, coalesce(w.failures, 0), w.first_scan_at,
-    s.kind"""
+    s.kind, o.postal_code"""
 _FROM = """FROM shipments AS s JOIN orders AS o ON o.id = s.order_id
     LEFT JOIN watch_state AS w ON w.shipment_id = s.id"""
 # Open (never checked, or not closed and due) and young enough; outbound and return legs.
@@ -234,6 +234,7 @@ def _with_fired(connection: sqlite3.Connection, rows: Sequence[Any]) -> list[Wat
             time_or_none(first_scan),
             frozenset(fired.get(shipment_id, ())),
             kind == "return",
+            postal_code,
         )
         for (
             shipment_id,
@@ -249,5 +250,6 @@ def _with_fired(connection: sqlite3.Connection, rows: Sequence[Any]) -> list[Wat
             failures,
             first_scan,
             kind,
+            postal_code,
         ) in rows
     ]
