@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.testclient import TestClient
@@ -161,6 +162,26 @@ def test_each_number_in_one_text_counts_as_a_lookup(make_settings: SettingsFacto
     assert reply.startswith("Order 1001: ") and "Order 1002: " in reply
     assert "Order 1003" not in reply and "Order 1004" not in reply
     assert reply.endswith("You've checked a lot of orders. Please try again in an hour.")
+
+
+def test_numbers_past_the_lookup_limit_wait_for_more(make_settings: SettingsFactory) -> None:
+    """The orders a limit cut from a text are not dropped: MORE, once the limit's window has
+    passed (while the conversation lasts), answers them in order."""
+    now = [datetime(2025, 11, 24, 15, 0, tzinfo=UTC)]
+    settings = make_settings(bot={"max_lookups_per_hour": 2, "session_ttl_s": 7200})
+    app = create_app(settings, seed_orders=DEMO_ORDERS, clock=lambda: now[0])
+    with TestClient(app, base_url=PUBLIC_URL) as client:
+
+        def text(body: str) -> str:
+            reply = reply_text(post_sms(client, sms_form(body, OWNER)))
+            assert reply is not None
+            return reply
+
+        first = text("1001 1002 1003 1004")
+        assert "MORE" not in first and "Order 1003" not in first
+        now[0] += timedelta(hours=1, minutes=1)
+        rest = text("MORE")
+    assert rest.startswith("Order 1003: ") and "Order 1004: " in rest
 
 
 def test_a_stranger_proves_each_order_of_a_text_in_turn(make_settings: SettingsFactory) -> None:

@@ -113,11 +113,13 @@ class Enquiries:
         seen: list[Order] = []
         views: list[OrderView | None] = []
         changes: dict[str, Any] = {"pending_order": None, "more": Continuation()}
+        limited = False
         more = replies.more_prompt(turn.wording(self._bot))
         for index, number in enumerate(numbers):
             rest = tuple(numbers[index + 1 :])
             if index and (notice := await self._counted(turn)) is not None:
-                parts.extend(notice)
+                parts.extend(notice)  # the limit's notice ends the text; MORE keeps the rest
+                changes["more"], limited = Continuation(orders=(number, *rest)), True
                 break
             order = await self._order(turn, number)
             visible = order is not None and (number == granted or await self._may_see(turn, order))
@@ -151,7 +153,8 @@ class Enquiries:
                 break
         text = " ".join(parts)
         budget = turn.wording(self._bot).max_segments
-        cut = changes["more"] and not changes["pending_order"]  # a question ends the text
+        # A question, or the limit's notice, ends the text: no "Reply MORE" after either.
+        cut = changes["more"] and not changes["pending_order"] and not limited
         if cut and (not text.endswith(more) or segment_count(text) > budget):
             text = truncate(text.removesuffix(more).rstrip(), budget, suffix=more)
         if seen:
