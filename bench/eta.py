@@ -166,8 +166,8 @@ def compare_decay(
         f"\nbefore (no decay) / after (half-life {settings.half_life_days:g} days), at order time:"
     )
     models = [build(history, without_decay(settings), now), build(history, settings, now)]
-    for carrier in sorted({d.carrier for d in test}):
-        orders = [d for d in test if d.carrier == carrier]
+    for carrier in [*sorted({d.carrier for d in test}), "all"]:
+        orders = [d for d in test if carrier in (d.carrier, "all")]
         before, after = (score(model, orders) for model in models)
         print(
             f"{carrier:<8} {before.orders:>7,}  {before.inside:.1%} / {after.inside:.1%} inside, "
