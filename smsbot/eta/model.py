@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from math import ceil, isfinite
+from math import ceil
 
 from smsbot.config import EtaSettings
 from smsbot.eta.calendar import BusinessCalendar, calendar_for
@@ -92,8 +92,9 @@ class Model:
         half_life = self.settings.half_life_days
         if half_life is None:
             return 1.0
-        weight = 2.0 ** ((delivered - self.reference).days / half_life)
-        return weight if isfinite(weight) else 1e300  # a year-3000 date is the caller's
+        # Capped: a date centuries ahead is the caller's error, not an OverflowError.
+        exponent = min((delivered - self.reference).days / half_life, 1000.0)
+        return float(2.0**exponent)
 
     def add(self, sample: Sample, weight: int | Weight = 1) -> None:
         """Count deliveries like `sample` in every group they belong to: `weight` of them

@@ -73,3 +73,9 @@ def test_the_sample_size_rule_uses_the_effective_size() -> None:
     assert thin.estimate(LANE, stage=Stage.TRANSIT, since=NOW.date()) is None
     alike = _learned(EtaSettings(half_life_days=None, history_days=365, min_samples=30), rows)
     assert alike.estimate(LANE, stage=Stage.TRANSIT, since=NOW.date()) is not None
+
+
+def test_a_far_future_date_does_not_overflow() -> None:
+    model = Model(EtaSettings(half_life_days=1), date(2025, 7, 1))
+    assert model.weight(date(9999, 1, 1)) == 2.0**1000
+    assert model.weight(date(2000, 1, 1)) == 0.0  # underflows: weighs nothing
