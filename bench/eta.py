@@ -11,6 +11,12 @@ arrived. Targets: >= 90% inside the window told at order time, a median width of
 store under 10 s for the whole year (all 200,000 learned at once, `history_days` = 400),
 beside the nine months' refresh (default 180 days) and the incremental refresh (a day's
 new deliveries).
+Before/after recency (issue 19): the same nine months are also learned with every
+delivery weighing alike (`half_life_days` off) and scored the same way, per carrier; and
+a rolling backtest over the fedex slowdown (days 120-150) rebuilds the fedex model every
+other day (as the daily rebuild does) and scores the orders of the two days after each
+rebuild, with no decay, the default half-life and 14 days, by week: how fast windows
+follow the slowdown and come back after it.
 The API's cached p99 is `bench/eta_api.py`'s (the checkout API's side); here the
 estimator's own cost per call is measured.
 
@@ -24,15 +30,17 @@ import statistics
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import Figure, arguments, percentile, print_header, print_summary
 
 from smsbot.config import EtaSettings
+from smsbot.eta.backtest import build, rolling, score, without_decay
 from smsbot.eta.history import local_date
 from smsbot.eta.learned import LearnedEta
-from smsbot.eta.simulate import Simulator
+from smsbot.eta.simulate import SLOWDOWN, Simulator
 from smsbot.eta.window import Estimate, Lane
 from smsbot.store import Delivery, open_store
 
@@ -124,6 +132,8 @@ async def main(quick: bool) -> bool:
             f"{statistics.median(r[1] for r in rows):>13} "
             f"{share(r[2] for r in rows):>17.1%} {statistics.median(r[3] for r in rows):>13}"
         )
+    compare_decay(history, test, now, settings)
+    slowdown_weeks(history, settings)
     hit = share(r[0] for r in every)
     width = statistics.median(r[1] for r in every)
     p99_us = percentile(calls, 99) * 1e6
@@ -146,6 +156,48 @@ async def main(quick: bool) -> bool:
             ),
         ]
     )
+
+
+def compare_decay(
+    history: list[Delivery], test: list[Delivery], now: datetime, settings: EtaSettings
+) -> None:
+    """Per carrier, at order time: every delivery alike (before) against recency (after)."""
+    print(
+        f"\nbefore (no decay) / after (half-life {settings.half_life_days:g} days), at order time:"
+    )
+    models = [build(history, without_decay(settings), now), build(history, settings, now)]
+    for carrier in [*sorted({d.carrier for d in test}), "all"]:
+        orders = [d for d in test if carrier in (d.carrier, "all")]
+        before, after = (score(model, orders) for model in models)
+        print(
+            f"{carrier:<8} {before.orders:>7,}  {before.inside:.1%} / {after.inside:.1%} inside, "
+            f"median width {before.width:g} / {after.width:g}"
+        )
+
+
+def slowdown_weeks(history: list[Delivery], settings: EtaSettings) -> None:
+    """The fedex model rebuilt every other day from 2 weeks before the slowdown to 15
+    weeks after it; by week: share inside and median width, with no decay, the default
+    half-life and a 14-day one."""
+    fedex = [d for d in history if d.carrier == "fedex"]
+    first, last = SLOWDOWN[0] - 14, SLOWDOWN[1] + 105
+    days = range(first, last, 2)
+    variants = [without_decay(settings), settings, replace(settings, half_life_days=14.0)]
+    runs = [rolling(fedex, s, START, days, every=2) for s in variants]
+    names = " / ".join(str(s.half_life_days or "none") for s in variants)
+    print(f"\nfedex slowdown (days {SLOWDOWN[0]}-{SLOWDOWN[1] - 1}), rebuilt every 2 days;")
+    print(f"half-life {names} days:")
+    print(f"{'days':<9} {'orders':>6} {'inside':>20} {'median width':>14}")
+    for week in range(first, last, 7):
+        cells = []
+        for points in runs:
+            chosen = [p.score for p in points if week <= p.day < week + 7 and p.score.orders]
+            orders = sum(s.orders for s in chosen)
+            inside = sum(s.inside * s.orders for s in chosen) / orders if orders else 0.0
+            cells.append((orders, inside, statistics.median(s.width for s in chosen)))
+        shares = " / ".join(f"{c[1]:.0%}" for c in cells)
+        widths = " / ".join(f"{c[2]:g}" for c in cells)
+        print(f"{week:>3}-{week + 6:<5} {cells[0][0]:>6} {shares:>20} {widths:>14}")
 
 
 def share(flags: object) -> float:

@@ -29,7 +29,20 @@ def read_eta(table: Table, env: Mapping[str, str]) -> EtaSettings:
         ),
         early_share=table.positive("early_share", 0.25, high=1.0),
         load_days=table.count("load_days", 14, low=1, high=365),
+        half_life_days=_half_life(table),
     )
+
+
+def _half_life(table: Table) -> float | None:
+    """`half_life_days`: 0 weighs every delivery alike; else 1 day to 3 years."""
+    value = table.get("half_life_days", float, 30.0)
+    if value == 0:
+        return None
+    if not math.isfinite(value) or not 1 <= value <= 3 * 365:
+        raise table.error(
+            "half_life_days", f"must be 0 (no decay) or 1 to 1095 days, not {value!r}"
+        )
+    return float(value)
 
 
 def _quantiles(table: Table) -> tuple[float, float]:

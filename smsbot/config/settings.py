@@ -378,6 +378,7 @@ class EtaSettings:
     saturday_carriers: tuple[str, ...] = ("usps",)  # carriers that deliver on Saturdays
     early_share: float = 0.25  # the carrier's ETAs are "early" when more arrive after them
     load_days: int = 14  # the recent days the fulfilment rate is measured over
+    half_life_days: float | None = 30.0  # a delivery weighs half per this age; None: alike
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from smsbot.config import EtaSettings
 from smsbot.eta.history import Sample, SampleMaker, local_date
 from smsbot.eta.model import ANY, Model
+from smsbot.eta.quantiles import Weight
 from smsbot.eta.window import Estimate, HandlingLoad, Lane, Stage
 from smsbot.store import Delivery, EtaStore
 
@@ -45,17 +46,36 @@ class Refreshed:
 
 
 def learn(model: Model, rows: Sequence[tuple[int, Delivery]], maker: SampleMaker) -> int:
-    """Add `rows` to `model` (those recent enough and consistent); how many were learned."""
+    """Add `rows` to `model` (those recent enough and consistent); how many were learned.
+    Each weighs by the (UTC) day it was delivered, see `Model.weight`."""
     oldest = maker.now - timedelta(days=model.settings.history_days)
-    samples: Counter[Sample] = Counter()
+    samples: Counter[tuple[Sample, date]] = Counter()
     for row_id, delivery in rows:
         model.last_id = max(model.last_id, row_id)
         if delivery.delivered_at < oldest:
             continue
         sample = maker.make(delivery)
         if sample is not None:
-            samples[sample] += 1
-    for sample, weight in samples.items():
+            samples[(sample, delivery.delivered_at.date())] += 1
+    # Equal samples delivered on different days weigh differently: sum them per sample,
+    # so the model still adds each distinct sample once.
+    sums: dict[Sample, list[float]] = {}  # deliveries, weights, squared weights
+    day_weights: dict[date, float] = {}
+    for (sample, day), count in samples.items():
+        each = day_weights.get(day)
+        if each is None:
+            each = day_weights[day] = model.weight(day)
+        found = sums.get(sample)
+        if found is None:
+            sums[sample] = [count, count * each, count * each * each]
+        else:
+            found[0] += count
+            found[1] += count * each
+            found[2] += count * each * each
+    weights = {
+        sample: Weight(int(n), total, squares) for sample, (n, total, squares) in sums.items()
+    }
+    for sample, weight in weights.items():
         model.add(sample, weight)
     model.excluded = maker.excluded
     return samples.total()
@@ -84,7 +104,7 @@ class LearnedEta:
         now = self._clock()
         full = full or self._built_at is None or now - self._built_at >= REBUILD_EVERY
         if full:
-            model, maker = Model(self.settings), self._new_maker(now)
+            model, maker = Model(self.settings, now.date()), self._new_maker(now)
         else:
             model, maker = self.model, self._maker or self._new_maker(now)
             maker.now = now

@@ -3,8 +3,16 @@
 Every sample is counted in the groups it belongs to, from the finest lane (carrier,
 service, origin, destination postal prefix) to any carrier; "*" stands for any value.
 An estimate walks the ladder LANE -> SERVICE -> CARRIER -> DEFAULT and answers from the
-first group with at least `min_samples` deliveries for the stage asked, so it always
-knows its rung, its sample count and its label. Reads never change the model.
+first group whose effective sample size for the stage asked reaches `min_samples`, so it
+always knows its rung, its sample count and its label. Reads never change the model.
+
+Recent deliveries weigh more: a delivery's weight halves every `half_life_days` of age,
+so a slowdown months ago stops widening today's windows long before it leaves the
+`history_days` learned, and a slowdown now shows within days. Weights are relative to
+the model's `reference` day (when it was built): only ratios of weights move quantiles
+and the effective sample size, and every sample keeps its ratio to every other as days
+pass, so nothing is reweighted at read time. Deliveries learned after the build weigh
+more than 1, which is right; the daily rebuild moves the reference.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from math import ceil
 from smsbot.config import EtaSettings
 from smsbot.eta.calendar import BusinessCalendar, calendar_for
 from smsbot.eta.history import Excluded, Sample, destination_region, weekend_of
-from smsbot.eta.quantiles import Histogram
+from smsbot.eta.quantiles import Histogram, Weight
 from smsbot.eta.window import Basis, Estimate, HandlingLoad, Lane, Rung, Stage
 
 ANY = "*"
@@ -31,11 +39,10 @@ class Group:
     handling: Histogram = field(default_factory=Histogram)
     transit: Histogram = field(default_factory=Histogram)
     delivery: Histogram = field(default_factory=Histogram)
-    with_eta: int = 0
-    late_vs_eta: int = 0
+    with_eta: Histogram = field(default_factory=Histogram)  # day 0: on time, 1: late
 
-    def add(self, sample: Sample, weight: int = 1) -> None:
-        """Count `weight` deliveries like `sample`."""
+    def add(self, sample: Sample, weight: Weight) -> None:
+        """Count deliveries like `sample`, weighing `weight` together."""
         if sample.handling is not None:
             self.handling.add(sample.handling, weight)
         if sample.transit is not None:
@@ -43,8 +50,7 @@ class Group:
         if sample.delivery is not None:
             self.delivery.add(sample.delivery, weight)
         if sample.late_vs_carrier is not None:
-            self.with_eta += weight
-            self.late_vs_eta += weight * sample.late_vs_carrier
+            self.with_eta.add(int(sample.late_vs_carrier), weight)
 
     def stage(self, stage: Stage) -> Histogram:
         return {Stage.HANDLING: self.handling, Stage.TRANSIT: self.transit}.get(
@@ -71,25 +77,38 @@ def sample_keys(sample: Sample) -> Iterator[Key]:
 class Model:
     """Groups of learned deliveries; `estimate` and `handling_load` answer from memory."""
 
-    def __init__(self, settings: EtaSettings) -> None:
+    def __init__(self, settings: EtaSettings, reference: date | None = None) -> None:
         self.settings = settings
+        self.reference = reference or date.today()  # the day a delivery weighs 1
         self.groups: dict[Key, Group] = {}
         self.samples = 0
         self.excluded = Excluded()
         self.last_id = 0  # the store id of the newest delivery learned
         self.load: HandlingLoad | None = None
 
-    def add(self, sample: Sample, weight: int = 1) -> None:
-        """Count `weight` deliveries like `sample` in every group they belong to. (Samples
-        repeat a lot, so `learn` counts equal ones first: 200k deliveries are ~10k
-        distinct samples, each added once with its weight.)"""
+    def weight(self, delivered: date) -> float:
+        """What a delivery made on `delivered` weighs: 1 on the reference day, halving
+        every `half_life_days` before it (1 for every delivery when that is None)."""
+        half_life = self.settings.half_life_days
+        if half_life is None:
+            return 1.0
+        # Capped: a date centuries ahead is the caller's error, not an OverflowError.
+        exponent = min((delivered - self.reference).days / half_life, 1000.0)
+        return float(2.0**exponent)
+
+    def add(self, sample: Sample, weight: int | Weight = 1) -> None:
+        """Count deliveries like `sample` in every group they belong to: `weight` of them
+        weighing 1, or a `Weight`. (Samples repeat a lot, so `learn` sums equal ones
+        first: 200k deliveries are ~10k distinct samples, each added once.)"""
+        if not isinstance(weight, Weight):
+            weight = Weight.of(weight)
         groups = self.groups
         for key in sample_keys(sample):
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Group()
             group.add(sample, weight)
-        self.samples += weight
+        self.samples += weight.deliveries
 
     def calendar(self, carrier: str | None, country: str) -> BusinessCalendar:
         weekend = weekend_of(carrier or ANY, frozenset(self.settings.saturday_carriers))
@@ -124,14 +143,18 @@ class Model:
         calendar = self.calendar(lane.carrier, country)
         for rung, key, label in self.ladder(lane):
             group = self.groups.get(key)
-            if group is None or group.stage(stage).total < settings.min_samples:
+            if group is None:
                 continue
-            low, high = group.stage(stage).window(*settings.quantiles)
+            histogram = group.stage(stage)
+            if histogram.effective < settings.min_samples:
+                continue
+            low, high = histogram.window(*settings.quantiles)
+            etas = group.with_eta
             early = (
-                group.with_eta >= settings.min_samples
-                and group.late_vs_eta / group.with_eta > settings.early_share
+                etas.effective >= settings.min_samples
+                and 1 - etas.share_within(0, 0) > settings.early_share
             )
-            basis = Basis(rung, group.stage(stage).total, label)
+            basis = Basis(rung, histogram.deliveries, label)
             return self._window(calendar, stage, since, (low, high), basis, early, backlog)
         if settings.default_days is None:
             return None
@@ -173,6 +196,6 @@ class Model:
     def usual_handling(self) -> float | None:
         """The median handling time over every delivery, in business days."""
         group = self.groups.get(("carrier", ANY))
-        if group is None or group.handling.total < self.settings.min_samples:
+        if group is None or group.handling.effective < self.settings.min_samples:
             return None
         return float(group.handling.median())

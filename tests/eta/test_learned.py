@@ -51,7 +51,9 @@ async def test_refresh_builds_then_adds_only_new_deliveries(store: Store) -> Non
 
 async def test_the_contract_picks_the_stage_and_its_start(store: Store) -> None:
     await _loaded(store)
-    eta = LearnedEta(EtaSettings(), store, lambda: NOW)
+    # 4,000 deliveries: about 80 on this lane, too few for stable tails once recent ones
+    # weigh more; this test is about the stage and its start, so all weigh alike.
+    eta = LearnedEta(EtaSettings(half_life_days=None), store, lambda: NOW)
     await eta.refresh()
     scanned = datetime(2025, 7, 1, 22, tzinfo=UTC)  # 18:00 in New York: still July 1st
     transit = eta.estimate(LANE, first_scan_at=scanned, ordered_at=NOW, today=date(2025, 7, 3))

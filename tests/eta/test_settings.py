@@ -20,9 +20,14 @@ def test_defaults_and_every_key() -> None:
         "saturday_carriers": ["USPS", "dhl"],
         "early_share": 0.3,
         "load_days": 7,
+        "half_life_days": 30,
     }
     eta = settings_from_mapping({"eta": table}).eta
-    assert eta == EtaSettings("DE", (0.05, 0.95), 50, (2, 5), 90, 60.0, ("usps", "dhl"), 0.3, 7)
+    assert eta == EtaSettings(
+        "DE", (0.05, 0.95), 50, (2, 5), 90, 60.0, ("usps", "dhl"), 0.3, 7, 30.0
+    )
+    # 0 turns recency off: every delivery weighs alike.
+    assert settings_from_mapping({"eta": {"half_life_days": 0}}).eta.half_life_days is None
 
 
 @pytest.mark.parametrize(
@@ -36,6 +41,9 @@ def test_defaults_and_every_key() -> None:
         ("country", "USA", "two-letter"),
         ("min_samples", 0, "between 1"),
         ("early_share", 2.0, "between 0 and 1"),
+        ("half_life_days", 0.5, "0 \\(no decay\\) or 1 to 1095"),
+        ("half_life_days", 5000, "1 to 1095"),
+        ("half_life_days", "long", "must be a number"),
         ("windows", 1, "unknown key"),
     ],
 )
