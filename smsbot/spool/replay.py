@@ -9,9 +9,10 @@ outbox's quiet hours, daily cap and opt-out checks apply and it is queued only o
 
 A round replays every entry it claimed, oldest first, and removes the spooled files only
 once the store took them all; if the store fails again mid-round, the files stay and the
-next round starts over: the texts already taken answer as duplicates with their stored
-reply, which is queued again under the same key (so a follow-up lost to a crash between
-the store and the outbox is queued then, and one already queued is not queued twice).
+next round starts over, skipping the texts this process already took. After a crash, the
+texts already taken answer as duplicates with their stored reply, which is queued under
+the same key (so a follow-up lost between the store and the outbox is queued then, and
+one already queued is not queued twice).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class SpoolReplay:
         self._outbox = outbox
         self._bot = settings.bot
         self._poll_s = POLL_S if poll_s is None else poll_s
+        # Texts taken (and followed up) in a round that then stopped: not replayed again
+        # by this process, so a stored reply is never mistaken for a follow-up to send.
+        self._done: set[str] = set()
         now = datetime.now(UTC)  # the apology names no time: any date words it the same
         self._apologies = frozenset(
             replies.unavailable(Wording(lang, self._bot.timezone, now, self._bot.max_segments))
@@ -79,15 +83,21 @@ class SpoolReplay:
         try:
             taken = 0
             for entry in claimed.entries:
+                sid = entry.get("MessageSid", "")
+                if sid in self._done:  # taken in an earlier round that then stopped
+                    taken += 1
+                    continue
                 if not await self._replay(entry):
                     log.info(
                         "the store is still unavailable: %d spooled text(s) wait",
                         len(claimed.entries) - taken,
                     )
                     return taken
+                self._done.add(sid)
                 taken += 1
             if claimed.entries:
                 await asyncio.to_thread(claimed.remove)
+                self._done.difference_update(e.get("MessageSid", "") for e in claimed.entries)
                 log.info("replayed %d spooled text(s) into the store", taken)
             return taken
         finally:

@@ -9,6 +9,7 @@ answer to an order question in the outbox as a follow-up, exactly once.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,11 +24,20 @@ import smsbot.spool.replay
 from smsbot.config import Settings
 from smsbot.orders.demo import DEMO_ORDERS
 from smsbot.services import Services
+from smsbot.spool.replay import SpoolReplay
 from smsbot.store import Store, StoreError, open_store
 from smsbot.web.app import create_app
 from smsbot.wording import replies
 from smsbot.wording.replies import Wording
-from tests.conftest import OWNER, PUBLIC_URL, STRANGER, post_sms, reply_text, sms_form
+from tests.conftest import (
+    OWNER,
+    PUBLIC_URL,
+    STRANGER,
+    SettingsFactory,
+    post_sms,
+    reply_text,
+    sms_form,
+)
 
 
 @dataclass
@@ -137,12 +147,34 @@ def test_an_outage_mid_replay_keeps_the_spool_and_the_next_round_finishes_it(
     assert len(list((tmp_path / "spool").iterdir())) == 1  # kept: nothing removed
     outage.turns_left = None
     outage.down = False
-    assert portal.call(bot.spool_replay.replay_once) == 2  # the first, a duplicate
+    assert portal.call(bot.spool_replay.replay_once) == 2  # the first is not replayed again
     assert list((tmp_path / "spool").iterdir()) == []
     logged = [m.sid for m in portal.call(bot.store.recent_messages, 20)]
     assert sorted(logged) == sorted(sids)
-    keys = [m.key for m in portal.call(bot.store.recent_outbox, 20)]
-    assert sorted(keys) == sorted(f"spool:{sid}" for sid in sids)  # each exactly once
+    outbox = {m.key: m.body for m in portal.call(bot.store.recent_outbox, 20)}
+    assert sorted(outbox) == sorted(f"spool:{sid}" for sid in sids)  # each exactly once
+
+
+def test_after_a_crash_mid_replay_a_new_process_replays_all_without_doubles(
+    settings: Settings,
+    outage: Outage,
+    tmp_path: Any,
+    down: tuple[TestClient, BlockingPortal, Services],
+) -> None:
+    client, portal, bot = down
+    sids = [_text(client, body)[0] for body in ("1002", "1001")]
+    outage.turns_left = 1
+    assert portal.call(bot.spool_replay.replay_once) == 1  # then "killed": files stay
+    outage.turns_left = None
+    outage.down = False
+    fresh = SpoolReplay(bot.spool, bot.conversation, bot.outbox, settings)  # the next start
+    assert portal.call(fresh.replay_once) == 2  # the first answers as a duplicate
+    assert list((tmp_path / "spool").iterdir()) == []
+    logged = [m.sid for m in portal.call(bot.store.recent_messages, 20)]
+    assert sorted(logged) == sorted(sids)
+    outbox = {m.key: m.body for m in portal.call(bot.store.recent_outbox, 20)}
+    assert sorted(outbox) == sorted(f"spool:{sid}" for sid in sids)  # each exactly once
+    assert outbox[f"spool:{sids[0]}"].startswith("Order 1002")
 
 
 def test_the_spool_folder_is_private_even_under_a_loose_umask(
@@ -159,3 +191,32 @@ def test_the_spool_folder_is_private_even_under_a_loose_umask(
     (spooled,) = (tmp_path / "spool").iterdir()
     assert spooled.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "spool").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_background_task_replays_the_spool_by_itself(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    outage = Outage(down=True)
+
+    async def failing_open(url: str, **kwargs: Any) -> Any:
+        return FailingStore(await open_store(url, **kwargs), outage)
+
+    monkeypatch.setattr(smsbot.services, "open_store", failing_open)
+    monkeypatch.setattr(smsbot.spool.replay, "POLL_S", 0.1)
+    spool = tmp_path / "elsewhere"
+    settings = make_settings(store={"spool_dir": str(spool)})
+    app = create_app(settings, seed_orders=DEMO_ORDERS)
+    with TestClient(app, base_url=PUBLIC_URL) as client:
+        sid, reply = _text(client, "1002")
+        assert reply == _fallback(settings) and any(spool.iterdir())
+        time.sleep(0.5)  # rounds while the store is still down keep the spool
+        assert any(spool.iterdir())
+        outage.down = False
+        deadline = time.monotonic() + 20
+        while any(spool.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(spool.iterdir())
+        portal, bot = client.portal, app.state.services
+        assert portal is not None
+        keys = [m.key for m in portal.call(bot.store.recent_outbox, 20)]
+        assert keys == [f"spool:{sid}"]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from smsbot.config import StoreSettings
+from smsbot.config import StoreSettings, settings_from_mapping
+from smsbot.errors import ConfigError
 from smsbot.spool.file import InboundSpool, spool_folder
 
 AT = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
@@ -107,3 +108,13 @@ def test_the_folder_is_configured_or_beside_the_sqlite_file(tmp_path: Path) -> N
     named = StoreSettings(path="", url="postgresql://db/x", spool_dir="/var/lib/smsbot/spool")
     assert spool_folder(named) == Path("/var/lib/smsbot/spool")
     assert spool_folder(StoreSettings(path="", url="postgresql://db/x")) == Path("spool")
+
+
+def test_the_spool_keys_are_read_from_the_store_table() -> None:
+    data = {"store": {"path": "x.db", "spool_dir": "/srv/spool", "spool_max_mb": 8}}
+    store = settings_from_mapping(data, source="t.toml", environ={}).store
+    assert (store.spool_dir, store.spool_max_mb) == ("/srv/spool", 8)
+    defaults = settings_from_mapping({}, source="t.toml", environ={}).store
+    assert (defaults.spool_dir, defaults.spool_max_mb) == ("", 64)
+    with pytest.raises(ConfigError, match="spool_max_mb"):
+        settings_from_mapping({"store": {"spool_max_mb": 0}}, source="t.toml", environ={})
