@@ -8,6 +8,8 @@
 - maintenance (`smsbot.maintenance`): expired conversation state is deleted now and then,
   off the request path;
 - the ETA model (`smsbot.eta`): new deliveries are learned every `eta.refresh_s`;
+- the inbound spool's replay (`smsbot.spool`): texts that arrived while the store was
+  unavailable go through the pipeline once it is back;
 - the watcher's polling loop, when asked for (`watch.enabled`, or `smsbot watch`);
 - the shop inbox (`smsbot.shops.inbox`), when Shopify or WooCommerce webhooks are set up;
 - the helpdesk hand-offs (`smsbot.handoff`), when `[escalation.*]` targets are set up:
@@ -73,6 +75,7 @@ async def background(bot: Services, *, watch: bool, clock: Clock = utc_now) -> A
         "alerts": bot.alerts.run,
         "maintenance": bot.maintenance.run,
         "eta": bot.eta.run,  # the learned delivery windows (issue 19)
+        "spool": bot.spool_replay.run,  # texts the store could not take (issue 15)
     }
     if watch:
         loops["watcher"] = bot.watcher.run

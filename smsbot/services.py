@@ -28,6 +28,8 @@ from smsbot.lookup.gateway import CarrierGateway
 from smsbot.lookup.registry import Registry, load_registry
 from smsbot.maintenance import Maintenance
 from smsbot.orders.model import Order
+from smsbot.spool.file import InboundSpool, spool_folder
+from smsbot.spool.replay import SpoolReplay
 from smsbot.store import Store, StoreError, open_store
 from smsbot.watch.alerts import Alerts
 from smsbot.watch.outbox import Outbox
@@ -56,6 +58,8 @@ class Services:
     watcher: Watcher  # acts on carrier pushes always; polls only when something runs it
     maintenance: Maintenance
     eta: LearnedEta  # learned delivery windows (an `Estimator`); `background` refreshes it
+    spool: InboundSpool  # texts the store could not take (the webhook appends)
+    spool_replay: SpoolReplay  # `background` replays them once the store is back
 
 
 def signature_check(settings: Settings) -> SignatureCheck | None:
@@ -147,6 +151,8 @@ async def open_services(
                 alerts = Alerts(settings, store, http, clock)
                 # The one place the watcher is built (serve, watch and the tests share it).
                 watcher = Watcher(settings, store, gateway, outbox, alerts, clock=clock, eta=eta)
+                spool_mb = settings.store.spool_max_mb
+                spool = InboundSpool(spool_folder(settings.store), spool_mb * 1024 * 1024)
                 yield Services(
                     settings,
                     store,
@@ -160,6 +166,8 @@ async def open_services(
                     watcher,
                     Maintenance(store, settings.bot, clock, inbox=settings.inbox),
                     eta,
+                    spool,
+                    SpoolReplay(spool, conversation, outbox, settings),
                 )
             finally:
                 # Carrier calls still warming the cache need the client and the store.

@@ -194,6 +194,7 @@ ALLOWED: dict[str, set[str]] = {
         "store",
         "watch",
         "smsbot",
+        "spool",
     },
     "background": {"services", "shops", "handoff"},
     "web": {
@@ -222,6 +223,7 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"lookup"},
     "scaffold": {"carriers", "lookup", "testing"},
     "carriers": set(),
+    "spool": {"channels", "dialog", "store", "watch", "wording"},
 }
 
 

@@ -89,6 +89,9 @@ class StoreSettings:
     path: str = "smsbot.db"
     url: str = field(default="", repr=False)
     pool_size: int = 10  # PostgreSQL: connections per process (serve worker, watcher)
+    # Texts the store could not take wait here (smsbot.spool): "" is beside the SQLite file.
+    spool_dir: str = ""
+    spool_max_mb: int = 64  # per process; past it a text is answered but not kept (logged)
 
     def __post_init__(self) -> None:
         if not self.url:  # `path` alone is the SQLite shorthand

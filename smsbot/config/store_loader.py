@@ -19,16 +19,23 @@ from smsbot.errors import ConfigError
 STORE_URL_ENV = "SMSBOT_STORE_URL"
 #: Bounds of `[store] pool_size` (connections per process, PostgreSQL only).
 POOL_SIZES = range(1, 101)
+#: Bounds of `[store] spool_max_mb` (the inbound spool of one process, `smsbot.spool`).
+SPOOL_SIZES_MB = range(1, 10_001)
 
 
 def read_store(table: Table, env: Mapping[str, str]) -> StoreSettings:
     """`path` (the SQLite shorthand) or `url` (any backend), never both; `SMSBOT_STORE_URL`
-    overrides both. `pool_size`: the PostgreSQL backend's connections per process."""
+    overrides both. `pool_size`: the PostgreSQL backend's connections per process;
+    `spool_dir`, `spool_max_mb`: where and how much the inbound spool keeps."""
     pool_size = table.get("pool_size", int, StoreSettings.pool_size)
     if pool_size not in POOL_SIZES:
         raise table.error("pool_size", f"must be 1 to 100 connections, not {pool_size}")
     store = _read_location(table, env)
-    return replace(store, pool_size=pool_size)
+    spool_dir = table.get("spool_dir", str, StoreSettings.spool_dir)
+    spool_max_mb = table.get("spool_max_mb", int, StoreSettings.spool_max_mb)
+    if spool_max_mb not in SPOOL_SIZES_MB:
+        raise table.error("spool_max_mb", f"must be 1 to 10000 MB, not {spool_max_mb}")
+    return replace(store, pool_size=pool_size, spool_dir=spool_dir, spool_max_mb=spool_max_mb)
 
 
 def _read_location(table: Table, env: Mapping[str, str]) -> StoreSettings:

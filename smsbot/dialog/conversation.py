@@ -107,9 +107,10 @@ class Conversation:
             opening = await self._store.open_turn(start, now)
         except StoreError:
             # The database is unreachable (a restart, a failover): nothing was claimed, so
-            # say honestly that we cannot answer now rather than nothing at all.
+            # say honestly that we cannot answer now rather than nothing at all; `kept`
+            # False tells the caller to spool it for a replay.
             log.exception("could not open the turn of a message from %s", mask(message.sender))
-            return Answer(replies.unavailable(self._wording()), "error")
+            return Answer(replies.unavailable(self._wording()), "error", kept=False)
         if not opening.claim.mine:
             opening = await self._wait_for(start, opening)
             if not opening.claim.mine:

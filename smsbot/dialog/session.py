@@ -23,12 +23,15 @@ class Answer:
     """What to send back: `text` for one `<Message>`, None for an empty `<Response/>`.
 
     `redact`: the message was a postal-code answer; the log must not keep its body.
+    `kept`: False when the store could not take the message at all (nothing claimed or
+    logged): the caller keeps it elsewhere (`smsbot.spool`) to replay it later.
     """
 
     text: str | None
     intent: str
     replayed: bool = False
     redact: bool = False
+    kept: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from smsbot.channels.inbound import parse_inbound
 from smsbot.channels.twiml import MEDIA_TYPE, render
 from smsbot.metrics.instruments import message_answered
-from smsbot.services import services
+from smsbot.services import services, utc_now
 from smsbot.web.twilio_form import signed_form
 
 log = logging.getLogger("smsbot.web.sms")
@@ -35,6 +35,8 @@ async def sms(request: Request) -> Response:
         text = answer.text
         lang, took = message.language_hint, time.monotonic() - started
         message_answered(message.channel.value, answer.intent, lang, took)  # /metrics
+        if not answer.kept:  # the store took nothing, and Twilio will not retry a 200
+            await bot.spool.keep(fields, utc_now())
     except Exception:  # e.g. the store is unreachable: still no 500 into Twilio
         log.exception("could not answer a message")
         text = None

@@ -1,0 +1,1 @@
+"""The inbound spool: texts the store could not take, kept on local disk and replayed."""
