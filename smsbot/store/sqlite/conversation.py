@@ -280,6 +280,26 @@ def read_lockout(connection: sqlite3.Connection, key: str, now: datetime) -> dat
     return until if until is not None and until > now else None
 
 
+#: One hit in one statement. `noticed` is 0 (no notice yet in this window), 1 (this hit
+#: was the first past the limit: it gets the notice) or 2 (the notice was given before):
+#: the statement writes what the verdict needs, since RETURNING sees only the new row.
+#: ?3 is now, ?4 the earliest start still inside the window, ?5 the limit.
+_HIT_SQL = """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
+                  VALUES (?1, ?2, ?3, 1, CASE WHEN 1 > ?5 THEN 1 ELSE 0 END)
+              ON CONFLICT (sender_key, kind) DO UPDATE SET
+                  started_at = CASE WHEN rate_windows.started_at > ?4
+                      THEN rate_windows.started_at ELSE excluded.started_at END,
+                  hits = CASE WHEN rate_windows.started_at > ?4
+                      THEN rate_windows.hits + 1 ELSE 1 END,
+                  noticed = CASE
+                      WHEN rate_windows.started_at > ?4 AND rate_windows.noticed >= 1
+                          THEN CASE WHEN rate_windows.hits + 1 > ?5 THEN 2 ELSE 1 END
+                      WHEN rate_windows.started_at > ?4 AND rate_windows.hits + 1 > ?5 THEN 1
+                      WHEN rate_windows.started_at <= ?4 AND 1 > ?5 THEN 1
+                      ELSE 0 END
+              RETURNING hits, noticed"""
+
+
 def hit_window(
     connection: sqlite3.Connection,
     key: str,
@@ -289,27 +309,11 @@ def hit_window(
     limit: int,
     window_s: float,
 ) -> Verdict:
-    """Count one hit; the caller runs this inside an IMMEDIATE transaction (atomic across
-    processes: nobody else writes the counter between the read and the write)."""
-    row = fetch_one(
-        connection,
-        "SELECT started_at, hits, noticed FROM rate_windows WHERE sender_key = ? AND kind = ?",
-        (key, kind),
-    )
-    started, hits, noticed = now, 0, False
-    if row and parse_utc(row[0]) + timedelta(seconds=window_s) > now:
-        started, hits, noticed = parse_utc(row[0]), int(row[1]), bool(row[2])
-    hits += 1
-    verdict = Verdict.ALLOWED
-    if hits > limit:
-        verdict = Verdict.SILENT if noticed else Verdict.NOTICE
-        noticed = True
-    change(
-        connection,
-        """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (sender_key, kind) DO UPDATE SET started_at = excluded.started_at,
-               hits = excluded.hits, noticed = excluded.noticed""",
-        (key, kind, utc_text(started, "started_at"), hits, int(noticed)),
-    )
-    return verdict
+    """Count one hit in one conditional upsert: atomic on its own on both backends (SQLite's
+    single writer; on PostgreSQL the upsert locks the row and computes from its latest
+    version, so concurrent hits never lose a count at any isolation level)."""
+    earliest = utc_text(now - timedelta(seconds=window_s), "now")
+    row = fetch_one(connection, _HIT_SQL, (key, kind, utc_text(now, "now"), earliest, limit))
+    if int(row[0]) <= limit:
+        return Verdict.ALLOWED
+    return Verdict.SILENT if int(row[1]) == 2 else Verdict.NOTICE

@@ -1,6 +1,7 @@
 """A message's store work in two transactions (`smsbot.store.turns`), on SQLite.
 
-Each call is one trip to the worker thread and one BEGIN IMMEDIATE ... COMMIT inside it:
+Each call is one trip to the worker thread and one BEGIN IMMEDIATE ... COMMIT inside it
+(on PostgreSQL at READ COMMITTED, see `store.postgres.turns`):
 nothing can pause while the write lock is held, so a message never keeps another process
 (the watcher, another server worker, the cleanup) waiting on it.
 """
@@ -73,7 +74,8 @@ class TurnStore(SqliteBase):
             if not claim.mine:
                 return TurnOpening(claim, reply)
             if opt is not None:  # in the claim's transaction: a crash cannot lose it
-                change(connection, _OPT_OUT_SQL, opt)
+                # Its count is not needed: on PostgreSQL it then goes with the COMMIT.
+                connection.execute(_OPT_OUT_SQL, opt).close()
                 return TurnOpening(claim)
             return self._read_turn(connection, start, now, claim)
 
@@ -144,14 +146,16 @@ class TurnStore(SqliteBase):
             )
 
         def work(connection: sqlite3.Connection) -> int:
+            # Only the last statement's count is read: on PostgreSQL (pipelined) the others
+            # go to the server with it, in one round trip.
             if saved is not None:
-                change(connection, _SESSION_SQL, saved)
+                connection.execute(_SESSION_SQL, saved).close()
             if not end.sid:
                 return 1
             if end.redact:
-                change(
-                    connection, "UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, end.sid)
-                )
+                connection.execute(
+                    "UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, end.sid)
+                ).close()
             return change(
                 connection,
                 """UPDATE messages SET intent = ?, reply = ?, replied = 1, latency_ms = ?,
