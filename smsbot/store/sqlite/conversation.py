@@ -153,7 +153,7 @@ class ConversationStore(SqliteBase):
     ) -> Verdict:
         """Count one hit of `kind` for the sender in its window (which starts at the first hit).
 
-        Atomic across processes: one IMMEDIATE transaction reads and writes the counter.
+        Atomic across processes: one conditional upsert reads and writes the counter.
         """
 
         def work(connection: sqlite3.Connection) -> Verdict:
