@@ -100,14 +100,14 @@ class PgConnection:
     ) -> None:
         self._connection = connection
         self._pipeline = pipeline
-        #: Statements handed to psycopg so far (sent, or queued in the pipeline).
+        #: Statements psycopg accepted so far (outside a pipeline: the server answered them).
         self.statements = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         """Run one statement (placeholders translated); its cursor."""
         cursor = psycopg.RawCursor(self._connection)
-        self.statements += 1
         cursor.execute(translate(sql), tuple(params) or None)
+        self.statements += 1
         return PgCursor(cursor, self._pipeline)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> PgCursor:
@@ -115,6 +115,6 @@ class PgConnection:
         cursor = psycopg.RawCursor(self._connection)
         rows = [tuple(row) for row in rows]
         if rows:
-            self.statements += 1
             cursor.executemany(translate(sql), rows)
+            self.statements += 1
         return PgCursor(cursor, self._pipeline)

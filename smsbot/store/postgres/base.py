@@ -190,8 +190,9 @@ class PostgresBase(SqliteBase):
             raise StoreError("the store is closed") from exc
 
     def _call(self, work: Work[T], write: bool, level: IsolationLevel) -> T:
-        broken = 0
-        for attempt in range(1, WRITE_TRIES + 1):
+        broken = attempt = 0
+        while True:
+            attempt += 1
             adapted: Any = None
             used: psycopg.Connection[Any] | None = None
             committing = False
@@ -220,6 +221,7 @@ class PostgresBase(SqliteBase):
                 gone = used is not None and used.broken
                 if gone and self._may_reconnect(adapted, write, committing, broken):
                     broken += 1
+                    attempt -= 1  # not a serialization retry
                     continue
                 if exc.sqlstate in _RETRY_STATES and attempt < WRITE_TRIES:
                     self._pause(attempt)
@@ -232,7 +234,6 @@ class PostgresBase(SqliteBase):
                 raise StoreError(f"database error: {describe(exc)}") from exc
             except psycopg_pool.PoolTimeout as exc:
                 raise StoreError(f"{self._where}: no database connection ({exc})") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _pause(self, attempt: int) -> None:
         self.retries += 1
