@@ -183,7 +183,9 @@ def webhooks(work: Path, url: str, servers: int, seconds: float) -> tuple[list[R
         with ThreadPoolExecutor(servers) as pool:
             runs = list(
                 pool.map(
-                    lambda n: measure(work, ports[n], seconds, 4000, f"s{servers}-{n}"),
+                    lambda n: measure(
+                        work, ports[n], seconds, 4000, f"s{servers}-{n}", processes[n].pid
+                    ),
                     range(servers),
                 )
             )
@@ -353,6 +355,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--pg-url", default=os.environ.get("SMSBOT_TEST_PG_URL", ""))
+    parser.add_argument(
+        "--webhooks-only", action="store_true", help="only the webhook phase (for repeats)"
+    )
     options = parser.parse_args()
     seconds = 5.0 if options.quick else 15.0
     shipments = 1000 if options.quick else 2000
@@ -373,7 +378,7 @@ def main() -> None:
 
         print(f"shared store: {kind}")
         try:
-            figures = run(work, fresh, kind, seconds, shipments, messages)
+            figures = run(work, fresh, kind, seconds, shipments, messages, options.webhooks_only)
         finally:
             for schema in schemas:
                 drop_schema(options.pg_url, schema)
@@ -387,6 +392,7 @@ def run(
     seconds: float,
     shipments: int,
     messages: int,
+    webhooks_only: bool = False,
 ) -> list[Figure]:
     one, shared = fresh("one", False), fresh("shared", True)
     asyncio.run(seed_store(one))
@@ -417,6 +423,16 @@ def run(
         print(f"  {n:>2} serve processes on {n} cores: app-bound {app_bound:,.0f}/s; "
               f"with a 4-core database {min(app_bound, db_bound[0]):,.0f}/s, "
               f"8-core {min(app_bound, db_bound[1]):,.0f}/s")  # fmt: skip
+    webhook_figures = [
+        Figure("webhook_1_sqlite", f"{single.rps:,.0f} req/s, p99 {single.p99_ms:.0f} ms",
+               "reported", True),
+        Figure("webhook_2_shared", f"{pair_rps:,.0f} req/s, p99 {pair_p99:.0f} ms "
+               f"({pair_rps / single.rps:.2f} x)", "reported (2 cores)", True),
+        Figure("cpu_per_request", f"serve {app2:.2f} ms + database {db2:.2f} ms",
+               "reported", True),
+    ]  # fmt: skip
+    if webhooks_only:
+        return webhook_figures
 
     rate1, checked1, busy1 = watching(work / "w1", fresh("watch-one", False), 1, shipments)
     rate2, checked2, busy2 = watching(work / "w2", fresh("watch-shared", True), 2, shipments)
@@ -428,12 +444,7 @@ def run(
     print(f"kill -9 of 1 of 2 senders, {messages} messages: {stale} left sending, "
           f"{duplicates} sent twice, {lost} lost")  # fmt: skip
     return [
-        Figure("webhook_1_sqlite", f"{single.rps:,.0f} req/s, p99 {single.p99_ms:.0f} ms",
-               "reported", True),
-        Figure("webhook_2_shared", f"{pair_rps:,.0f} req/s, p99 {pair_p99:.0f} ms "
-               f"({pair_rps / single.rps:.2f} x)", "reported (2 cores)", True),
-        Figure("cpu_per_request", f"serve {app2:.2f} ms + database {db2:.2f} ms",
-               "reported", True),
+        *webhook_figures,
         Figure("watch_1_sqlite", f"{rate1:,.0f} shipments/s", "reported", True),
         Figure("watch_2_shared", f"{rate2:,.0f} shipments/s ({rate2 / rate1:.2f} x)",
                "reported", True),

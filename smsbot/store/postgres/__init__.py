@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from smsbot.store.postgres.base import DEFAULT_POOL_SIZE, PostgresBase
 from smsbot.store.postgres.migrations import MIGRATIONS
+from smsbot.store.postgres.turns import PgTurnStore
 from smsbot.store.sqlite import SqliteStore
 
 __all__ = ["DEFAULT_POOL_SIZE", "MIGRATIONS", "PostgresStore"]
 
 
-class PostgresStore(PostgresBase, SqliteStore):
-    """The store on PostgreSQL: `SqliteStore`'s methods over `PostgresBase`."""
+class PostgresStore(PgTurnStore, PostgresBase, SqliteStore):
+    """The store on PostgreSQL: `SqliteStore`'s methods over `PostgresBase`, the message
+    path at READ COMMITTED (`turns`)."""

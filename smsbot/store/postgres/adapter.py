@@ -44,43 +44,71 @@ def translate(sql: str) -> str:
 
 
 class PgCursor:
-    """What a work function reads back from `PgConnection.execute`."""
+    """What a work function reads back from `PgConnection.execute`.
 
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+    In pipeline mode a statement is only queued: its result is fetched (the queue sent, in
+    one round trip with everything queued before it) when the work first reads it. A
+    statement whose result is never read rides along with the next one that is, or with
+    the COMMIT.
+    """
+
+    def __init__(self, cursor: psycopg.Cursor[Any], pipeline: psycopg.Pipeline | None) -> None:
         self._cursor = cursor
+        self._pipeline = pipeline
+
+    def _pending(self) -> bool:
+        return self._pipeline is not None and self._cursor.pgresult is None
+
+    def _ready(self) -> None:
+        if self._pending():
+            assert self._pipeline is not None
+            self._pipeline.sync()
 
     @property
     def rowcount(self) -> int:
         """Rows changed by the statement (sqlite3's meaning for INSERT/UPDATE/DELETE)."""
+        self._ready()
         return self._cursor.rowcount
 
     def fetchall(self) -> list[Any]:
         """Every row left; [] when the statement returns no rows (as sqlite3 does)."""
+        self._ready()
         if self._cursor.description is None:
             return []
         return self._cursor.fetchall()
 
     def fetchone(self) -> Any:
         """The next row, or None."""
+        self._ready()
         if self._cursor.description is None:
             return None
         return self._cursor.fetchone()
 
     def close(self) -> None:
-        self._cursor.close()
+        """Close it; a statement still queued is left to the pipeline (its result, or its
+        error, arrives with the next sync)."""
+        if not self._pending():
+            self._cursor.close()
 
 
 class PgConnection:
-    """A psycopg connection seen through the sqlite3 calls the work functions make."""
+    """A psycopg connection seen through the sqlite3 calls the work functions make; with
+    `pipeline`, statements are queued and sent when a result is first needed."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(
+        self, connection: psycopg.Connection[Any], pipeline: psycopg.Pipeline | None = None
+    ) -> None:
         self._connection = connection
+        self._pipeline = pipeline
+        #: Statements psycopg accepted so far (outside a pipeline: the server answered them).
+        self.statements = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         """Run one statement (placeholders translated); its cursor."""
         cursor = psycopg.RawCursor(self._connection)
         cursor.execute(translate(sql), tuple(params) or None)
-        return PgCursor(cursor)
+        self.statements += 1
+        return PgCursor(cursor, self._pipeline)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> PgCursor:
         """Run one statement for each of `rows` (pipelined by psycopg)."""
@@ -88,4 +116,5 @@ class PgConnection:
         rows = [tuple(row) for row in rows]
         if rows:
             cursor.executemany(translate(sql), rows)
-        return PgCursor(cursor)
+            self.statements += 1
+        return PgCursor(cursor, self._pipeline)

@@ -1,7 +1,8 @@
 """The PostgreSQL backend's foundation: a psycopg pool, the migrations, and running a store
 method's work function (the SQLite mixins' own) on a pooled connection, off the event loop.
 
-Concurrency: every `write` call runs in one SERIALIZABLE transaction, retried (a bounded
+Concurrency: every `write` call runs in one transaction, SERIALIZABLE unless the caller
+chose another level with `isolation` (the message path: `postgres.turns`), retried (a bounded
 number of times, with a short jittered pause) when PostgreSQL reports a serialization
 failure or a deadlock. So the invariants SQLite gets from its single writer (the daily cap in
 outbox claims, sequencing, rate windows, inbox claims) hold across processes: PostgreSQL
@@ -9,6 +10,11 @@ aborts whichever transaction would break a serial order, and the retry sees the 
 rows. A work function must therefore be safe to run again after a rollback, which is already
 the SQLite backend's rule for inline calls. `_change` (one statement) is a write too. Other
 calls without `write` run in autocommit, each statement its own transaction, as on SQLite.
+
+Round trips: a connection is not checked when taken from the pool (that was one more round
+trip per call); a call that finds its connection broken checks the pool and runs again when
+that cannot repeat an effect (`_may_reconnect`). A write runs in pipeline mode, so BEGIN and
+statements whose results the work does not read travel with the next one it does read.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Self, TypeVar
 
 import psycopg
@@ -54,6 +62,27 @@ _NUL = "NUL (0x00)"
 MIGRATION_LOCK = 0x736D73626F74
 
 
+#: The isolation level of the `write` calls made in this context (see `isolation`).
+_LEVEL: ContextVar[IsolationLevel] = ContextVar(
+    "smsbot_pg_isolation", default=IsolationLevel.SERIALIZABLE
+)
+
+
+@contextmanager
+def isolation(level: IsolationLevel) -> Iterator[None]:
+    """Run the `write` calls made inside the block at `level` instead of SERIALIZABLE.
+
+    Only for work whose invariants are each kept by single statements (a conditional
+    upsert or update, a unique key), listed in `postgres.turns`; read in the event loop's
+    context when the call is made, so concurrent calls elsewhere keep their own level.
+    """
+    token = _LEVEL.set(level)
+    try:
+        yield
+    finally:
+        _LEVEL.reset(token)
+
+
 class _BoolAsInt(Dumper):
     """Python bools go in as 0/1: flags are INTEGER columns on both backends."""
 
@@ -66,7 +95,6 @@ class _BoolAsInt(Dumper):
 
 def _configure(connection: psycopg.Connection[Any]) -> None:
     connection.adapters.register_dumper(bool, _BoolAsInt)
-    connection.isolation_level = IsolationLevel.SERIALIZABLE
 
 
 class PostgresBase(SqliteBase):
@@ -82,6 +110,7 @@ class PostgresBase(SqliteBase):
         self._pool = pool
         self._where = where
         self._closed = False
+        self._size = size
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="smsbot-pg")
         self._trips = 0
         self._trips_lock = threading.Lock()
@@ -89,6 +118,8 @@ class PostgresBase(SqliteBase):
         self.inline_busy = 0
         #: Write transactions run again after a serialization failure or deadlock.
         self.retries = 0
+        #: Calls run again on another connection after theirs was found broken.
+        self.reconnects = 0
         self._decoded = DecodedTracking()
 
     @classmethod
@@ -116,7 +147,8 @@ class PostgresBase(SqliteBase):
             open=False,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             configure=_configure,
-            check=psycopg_pool.ConnectionPool.check_connection,
+            # No check per call (a round trip each): a connection found broken by a call
+            # makes that call check the whole pool and run again (see `_call`).
             timeout=CONNECTION_WAIT_S,
             name="smsbot-store",
         )
@@ -151,35 +183,79 @@ class PostgresBase(SqliteBase):
         if inline:
             self.inline_runs += 1
         loop = asyncio.get_running_loop()
+        level = _LEVEL.get()
         try:
-            return await loop.run_in_executor(self._executor, self._call, work, write)
+            return await loop.run_in_executor(self._executor, self._call, work, write, level)
         except RuntimeError as exc:  # the executor shut down under us: the store closed
             raise StoreError("the store is closed") from exc
 
-    def _call(self, work: Work[T], write: bool) -> T:
-        for attempt in range(1, WRITE_TRIES + 1):
+    def _call(self, work: Work[T], write: bool, level: IsolationLevel) -> T:
+        broken = attempt = 0
+        while True:
+            attempt += 1
+            adapted: Any = None
+            used: psycopg.Connection[Any] | None = None
+            committing = False
             try:
                 with self._pool.connection() as connection:
-                    adapted: Any = PgConnection(connection)
+                    used = connection
                     if not write:
+                        adapted = PgConnection(connection)
                         return work(adapted)
-                    with connection.transaction():
-                        return work(adapted)
+                    connection.isolation_level = level
+                    # Pipelined: BEGIN and the statements whose results the work does not
+                    # read go with the next statement it does read; see adapter.PgCursor.
+                    with connection.pipeline() as pipeline:
+                        adapted = PgConnection(connection, pipeline)
+                        with connection.transaction():
+                            result = work(adapted)
+                            committing = True
+                    return result
             except psycopg.DataError as exc:
                 if _NUL in str(exc):  # refused before anything was sent
                     raise StoreValueError(
                         "text with a NUL character cannot be stored in PostgreSQL"
                     ) from exc
                 raise StoreError(f"database error: {describe(exc)}") from exc
+            except psycopg.OperationalError as exc:
+                gone = used is not None and used.broken
+                if gone and self._may_reconnect(adapted, write, committing, broken):
+                    broken += 1
+                    attempt -= 1  # not a serialization retry
+                    continue
+                if exc.sqlstate in _RETRY_STATES and attempt < WRITE_TRIES:
+                    self._pause(attempt)
+                    continue
+                raise StoreError(f"database error: {describe(exc)}") from exc
             except psycopg.Error as exc:
                 if exc.sqlstate in _RETRY_STATES and attempt < WRITE_TRIES:
-                    self.retries += 1
-                    time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                    self._pause(attempt)
                     continue
                 raise StoreError(f"database error: {describe(exc)}") from exc
             except psycopg_pool.PoolTimeout as exc:
                 raise StoreError(f"{self._where}: no database connection ({exc})") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, attempt: int) -> None:
+        self.retries += 1
+        time.sleep(random.uniform(0, 0.002 * 2**attempt))
+
+    def _may_reconnect(self, adapted: Any, write: bool, committing: bool, n: int) -> bool:
+        """Whether a call that failed on a broken connection (the server restarted, the
+        network dropped it while idle in the pool) may run again on another: only when it
+        cannot have had an effect. A write's transaction is rolled back by the server
+        unless the COMMIT was already on its way; a read is run again only if none of its
+        statements had been sent. Checks the idle connections first (so the next try gets
+        a live or a new one), and gives up after more tries than the pool has connections.
+        """
+        if n > self._size:
+            return False
+        if write and committing:
+            return False  # the COMMIT may have landed: running it again could repeat it
+        if not write and adapted is not None and adapted.statements > 0:
+            return False
+        self.reconnects += 1
+        self._pool.check()
+        return True
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         return await self._run(lambda connection: fetch_all(connection, sql, params))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timedelta
+from typing import Any
 
 from smsbot.store.keys import phone_key
 from smsbot.store.records import Continuation, SenderMessage, Session, Verdict, WrongAnswer
@@ -153,7 +154,7 @@ class ConversationStore(SqliteBase):
     ) -> Verdict:
         """Count one hit of `kind` for the sender in its window (which starts at the first hit).
 
-        Atomic across processes: one IMMEDIATE transaction reads and writes the counter.
+        Atomic across processes: one conditional upsert reads and writes the counter.
         """
 
         def work(connection: sqlite3.Connection) -> Verdict:
@@ -234,13 +235,18 @@ class ConversationStore(SqliteBase):
 # the store's worker thread; several of them make one trip).
 
 
+#: The sender's session row (`read_session`, `session_of`).
+SESSION_SQL = """SELECT language, menu, pending_order, last_order, expires_at, hint_at,
+                        continuation
+                 FROM sessions WHERE channel = ? AND sender_key = ?"""
+
+
 def read_session(connection: sqlite3.Connection, channel: str, key: str, now: datetime) -> Session:
-    row = fetch_one(
-        connection,
-        """SELECT language, menu, pending_order, last_order, expires_at, hint_at, continuation
-           FROM sessions WHERE channel = ? AND sender_key = ?""",
-        (channel, key),
-    )
+    return session_of(fetch_one(connection, SESSION_SQL, (channel, key)), now)
+
+
+def session_of(row: Any, now: datetime) -> Session:
+    """The session a `SESSION_SQL` row (or None) holds at `now`."""
     if row is None:
         return Session()
     language, menu, pending, last, expires_at, hint_at, more = row
@@ -272,12 +278,38 @@ def continuation_of(text: str | None) -> Continuation:
         return Continuation()
 
 
+#: The sender's lock-out row (`read_lockout`, `lockout_of`).
+LOCKOUT_SQL = "SELECT locked_until FROM verify_attempts WHERE sender_key = ?"
+
+
 def read_lockout(connection: sqlite3.Connection, key: str, now: datetime) -> datetime | None:
-    row = fetch_one(
-        connection, "SELECT locked_until FROM verify_attempts WHERE sender_key = ?", (key,)
-    )
+    return lockout_of(fetch_one(connection, LOCKOUT_SQL, (key,)), now)
+
+
+def lockout_of(row: Any, now: datetime) -> datetime | None:
+    """Until when a `LOCKOUT_SQL` row (or None) locks the sender out at `now`; None: not."""
     until = time_or_none(row[0]) if row else None
     return until if until is not None and until > now else None
+
+
+#: One hit in one statement. `noticed` is 0 (no notice yet in this window), 1 (this hit
+#: was the first past the limit: it gets the notice) or 2 (the notice was given before):
+#: the statement writes what the verdict needs, since RETURNING sees only the new row.
+#: ?3 is now, ?4 the earliest start still inside the window, ?5 the limit.
+HIT_SQL = """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
+                  VALUES (?1, ?2, ?3, 1, CASE WHEN 1 > ?5 THEN 1 ELSE 0 END)
+              ON CONFLICT (sender_key, kind) DO UPDATE SET
+                  started_at = CASE WHEN rate_windows.started_at > ?4
+                      THEN rate_windows.started_at ELSE excluded.started_at END,
+                  hits = CASE WHEN rate_windows.started_at > ?4
+                      THEN rate_windows.hits + 1 ELSE 1 END,
+                  noticed = CASE
+                      WHEN rate_windows.started_at > ?4 AND rate_windows.noticed >= 1
+                          THEN CASE WHEN rate_windows.hits + 1 > ?5 THEN 2 ELSE 1 END
+                      WHEN rate_windows.started_at > ?4 AND rate_windows.hits + 1 > ?5 THEN 1
+                      WHEN rate_windows.started_at <= ?4 AND 1 > ?5 THEN 1
+                      ELSE 0 END
+              RETURNING hits, noticed"""
 
 
 def hit_window(
@@ -289,27 +321,22 @@ def hit_window(
     limit: int,
     window_s: float,
 ) -> Verdict:
-    """Count one hit; the caller runs this inside an IMMEDIATE transaction (atomic across
-    processes: nobody else writes the counter between the read and the write)."""
-    row = fetch_one(
-        connection,
-        "SELECT started_at, hits, noticed FROM rate_windows WHERE sender_key = ? AND kind = ?",
-        (key, kind),
+    """Count one hit in one conditional upsert: atomic on its own on both backends (SQLite's
+    single writer; on PostgreSQL the upsert locks the row and computes from its latest
+    version, so concurrent hits never lose a count at any isolation level)."""
+    return verdict_of(
+        fetch_one(connection, HIT_SQL, hit_params(key, kind, now, window_s, limit)), limit
     )
-    started, hits, noticed = now, 0, False
-    if row and parse_utc(row[0]) + timedelta(seconds=window_s) > now:
-        started, hits, noticed = parse_utc(row[0]), int(row[1]), bool(row[2])
-    hits += 1
-    verdict = Verdict.ALLOWED
-    if hits > limit:
-        verdict = Verdict.SILENT if noticed else Verdict.NOTICE
-        noticed = True
-    change(
-        connection,
-        """INSERT INTO rate_windows (sender_key, kind, started_at, hits, noticed)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (sender_key, kind) DO UPDATE SET started_at = excluded.started_at,
-               hits = excluded.hits, noticed = excluded.noticed""",
-        (key, kind, utc_text(started, "started_at"), hits, int(noticed)),
-    )
-    return verdict
+
+
+def hit_params(key: str, kind: str, now: datetime, window_s: float, limit: int) -> tuple[Any, ...]:
+    """`HIT_SQL`'s parameters for one hit of `kind` at `now`."""
+    earliest = utc_text(now - timedelta(seconds=window_s), "now")
+    return (key, kind, utc_text(now, "now"), earliest, limit)
+
+
+def verdict_of(row: Any, limit: int) -> Verdict:
+    """The verdict of the hit whose `HIT_SQL` returned `row` (hits, noticed)."""
+    if int(row[0]) <= limit:
+        return Verdict.ALLOWED
+    return Verdict.SILENT if int(row[1]) == 2 else Verdict.NOTICE

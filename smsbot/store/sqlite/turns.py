@@ -1,6 +1,7 @@
 """A message's store work in two transactions (`smsbot.store.turns`), on SQLite.
 
-Each call is one trip to the worker thread and one BEGIN IMMEDIATE ... COMMIT inside it:
+Each call is one trip to the worker thread and one BEGIN IMMEDIATE ... COMMIT inside it
+(on PostgreSQL at READ COMMITTED, see `store.postgres.turns`):
 nothing can pause while the write lock is held, so a message never keeps another process
 (the watcher, another server worker, the cleanup) waiting on it.
 """
@@ -11,16 +12,22 @@ import json
 import logging
 import sqlite3
 from datetime import datetime, timedelta
+from typing import Any
 
 from smsbot.store.keys import phone_key
 from smsbot.store.records import CachedTracking
 from smsbot.store.sqlite.connection import SqliteBase, change, fetch_one
 from smsbot.store.sqlite.conversation import (
+    HIT_SQL,
+    LOCKOUT_SQL,
     REDACTED,
+    SESSION_SQL,
     continuation_text,
+    hit_params,
     hit_window,
-    read_lockout,
-    read_session,
+    lockout_of,
+    session_of,
+    verdict_of,
 )
 from smsbot.store.sqlite.core import claim_values, read_orders
 from smsbot.store.times import utc_text
@@ -73,7 +80,8 @@ class TurnStore(SqliteBase):
             if not claim.mine:
                 return TurnOpening(claim, reply)
             if opt is not None:  # in the claim's transaction: a crash cannot lose it
-                change(connection, _OPT_OUT_SQL, opt)
+                # Its count is not needed: on PostgreSQL it then goes with the COMMIT.
+                connection.execute(_OPT_OUT_SQL, opt).close()
                 return TurnOpening(claim)
             return self._read_turn(connection, start, now, claim)
 
@@ -83,11 +91,15 @@ class TurnStore(SqliteBase):
         self, connection: sqlite3.Connection, start: TurnStart, now: datetime, claim: Claim
     ) -> TurnOpening:
         key = start.key
-        verdict = hit_window(
-            connection, key, "messages", now, limit=start.limit, window_s=start.window_s
+        # Three statements sent before any is read: on PostgreSQL (pipelined) one round trip.
+        hit = connection.execute(
+            HIT_SQL, hit_params(key, "messages", now, start.window_s, start.limit)
         )
-        session = read_session(connection, start.channel, key, now)
-        locked = read_lockout(connection, key, now)
+        held = connection.execute(SESSION_SQL, (start.channel, key))
+        lock = connection.execute(LOCKOUT_SQL, (key,))
+        verdict = verdict_of(_row(hit), start.limit)
+        session = session_of(_row(held), now)
+        locked = lockout_of(_row(lock), now)
         plan = start.plan(session) if start.plan is not None else None
         if plan is None:
             return TurnOpening(claim, None, verdict, session, locked)
@@ -144,14 +156,16 @@ class TurnStore(SqliteBase):
             )
 
         def work(connection: sqlite3.Connection) -> int:
+            # Only the last statement's count is read: on PostgreSQL (pipelined) the others
+            # go to the server with it, in one round trip.
             if saved is not None:
-                change(connection, _SESSION_SQL, saved)
+                connection.execute(_SESSION_SQL, saved).close()
             if not end.sid:
                 return 1
             if end.redact:
-                change(
-                    connection, "UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, end.sid)
-                )
+                connection.execute(
+                    "UPDATE messages SET body = ? WHERE sid = ?", (REDACTED, end.sid)
+                ).close()
             return change(
                 connection,
                 """UPDATE messages SET intent = ?, reply = ?, replied = 1, latency_ms = ?,
@@ -161,6 +175,14 @@ class TurnStore(SqliteBase):
 
         if await self._run(work, write=True, inline=True) == 0:
             log.warning("close_turn: MessageSid %s was never claimed", end.sid)
+
+
+def _row(cursor: sqlite3.Cursor) -> Any:
+    """The first row of a statement already sent, and its cursor closed."""
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 def _claim(
