@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +27,7 @@ from smsbot.config.checkout import CheckoutSettings
 from tests.checkout.conftest import checkout_app
 from tests.chromium import chromium, require_chromium
 from tests.eta.windows import FixedEstimator
-from tests.served import clean_env
+from tests.served import launch
 from tests.test_end_to_end import free_port
 
 require_chromium("snippet browser tests")
@@ -167,23 +165,9 @@ def test_a_page_of_an_origin_not_configured_shows_nothing(
 def test_the_served_demo_shows_a_learned_window(browser: Any, tmp_path: Path) -> None:
     """`smsbot serve --demo`: its simulated history gives /eta/demo a learned window."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve", "--demo", "--port", str(port)],
-        cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
+    process = launch(tmp_path, port, "--demo", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("smsbot serve --demo did not start")
-            time.sleep(0.2)
         answer = httpx.get(base + "/api/eta?country=US&postal_code=10001", timeout=10).json()
         assert answer["basis"]["rung"] != "default" and answer["basis"]["samples"] > 0
         browser.get(f"{base}/eta/demo")

@@ -4,38 +4,19 @@ the link opens the demo order's page; the token never shows in the server's log.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
+from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.served import clean_env
+from tests.served import launch
 from tests.test_end_to_end import free_port
 
 
-def test_the_demo_texts_a_link_to_its_own_page() -> None:
+def test_the_demo_texts_a_link_to_its_own_page(tmp_path: Path) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve", "--demo", "--port", str(port)],
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = launch(tmp_path, port, "--demo", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("smsbot serve --demo did not start")
-            time.sleep(0.1)
         form = {"From": "+12025550123", "To": "+12025550100", "Body": "1006", "MessageSid": "SM1"}
         reply = httpx.post(base + "/sms", data=form, timeout=10).text
         found = re.search(re.escape(base) + r"/t/([0-9A-Za-z]{13})</Message>", reply)
