@@ -36,17 +36,22 @@ def page_client(page_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture
-def token_of(page_client: TestClient) -> Texter:
-    """Text `number` from the demo phone; the token of the link in the reply."""
+def link_texter(client: TestClient) -> Texter:
+    """Text `number` from the demo phone to `client`; the token of the link in the reply."""
 
     def text(number: str) -> str:
-        reply = reply_text(post_sms(page_client, sms_form(number))) or ""
+        reply = reply_text(post_sms(client, sms_form(number))) or ""
         found = LINK.search(reply)
         assert found, reply
         return found.group(1)
 
     return text
+
+
+@pytest.fixture
+def token_of(page_client: TestClient) -> Texter:
+    """Text `number` from the demo phone; the token of the link in the reply."""
+    return link_texter(page_client)
 
 
 def store_call(client: TestClient, method: str, *args: object) -> object:

@@ -17,7 +17,7 @@ from smsbot.tracking import Status, TrackingResult
 from smsbot.view.order import OrderView
 from smsbot.view.package import PackageStatus
 from tests.conftest import PUBLIC_URL, SettingsFactory
-from tests.page.conftest import Texter, store_call
+from tests.page.conftest import Texter, link_texter, store_call
 from tests.page.test_page import text_of
 
 
@@ -38,16 +38,7 @@ def eta_client(make_settings: SettingsFactory) -> Iterator[TestClient]:
 
 @pytest.fixture
 def eta_token(eta_client: TestClient) -> Texter:
-    from tests.conftest import post_sms, reply_text, sms_form
-    from tests.page.conftest import LINK
-
-    def text(number: str) -> str:
-        reply = reply_text(post_sms(eta_client, sms_form(number))) or ""
-        found = LINK.search(reply)
-        assert found, reply
-        return found.group(1)
-
-    return text
+    return link_texter(eta_client)
 
 
 def test_a_label_not_yet_scanned_shows_the_window_as_an_estimate(
