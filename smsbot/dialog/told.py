@@ -1,21 +1,19 @@
 """Learned windows in replies (issue 19): joined to an order's view, and kept once told.
 
 The estimator answers from memory, so asking it costs no I/O; what a reply tells is kept
-with `store.record_told` so `smsbot report` can say how often customers were told the truth.
+with `eta.told.ToldLog` so `smsbot report` can say how often customers were told the truth.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
+from smsbot.eta.told import ToldLog
 from smsbot.eta.window import Estimate, Estimator, HandlingLoad, Lane
 from smsbot.orders.model import Order
 from smsbot.store import Store
 from smsbot.view.estimate import estimated, told
 from smsbot.view.order import OrderView
-
-log = logging.getLogger("smsbot.dialog")
 
 
 class ToldWindows:
@@ -24,7 +22,7 @@ class ToldWindows:
     def __init__(self, store: Store, estimator: Estimator | None, country: str | None) -> None:
         self._estimator = estimator
         self._country = country  # orders carry a postal code, not a country: [eta] country
-        self._store = store
+        self._log = ToldLog(store)
 
     def estimated(self, view: OrderView, order: Order, today: date) -> OrderView:
         """`view` with each leg's learned window (see `view.estimate.estimated`)."""
@@ -39,11 +37,6 @@ class ToldWindows:
         return load, self._estimator.estimate(lane, today=today)
 
     async def record(self, view: OrderView, today: date, now: datetime) -> None:
-        """Keep every window `view` tells; a failure to keep one never loses the reply."""
-        for leg, window in told(view, today):
-            try:
-                await self._store.record_told(
-                    view.number, leg.carrier, leg.tracking_number, window, now
-                )
-            except Exception:  # the reply matters more than the calibration figure
-                log.exception("could not record the window told for one leg")
+        """Keep every window `view` tells (once per parcel; never loses the reply)."""
+        told_now = [(leg.carrier, leg.tracking_number, w) for leg, w in told(view, today)]
+        await self._log.keep(view.number, told_now, now)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from smsbot.eta.told import ToldLog
 from smsbot.orders.model import Order
 from smsbot.page.carriers import tracking_page
 from smsbot.page.gazetteer import gazetteer
@@ -50,6 +51,7 @@ class TrackingPage:
     def __init__(self, running: Services, clock: Clock) -> None:
         self._running = running
         self._settings = running.settings
+        self._told = ToldLog(running.store)  # what `smsbot report` calibrates against
         self.clock = clock
         self.links = TrackingLinks(running.settings, running.store)
         self.gazetteer = gazetteer(running.settings.bot.default_region)
@@ -81,8 +83,8 @@ class TrackingPage:
             return None
         if counted:
             await store.count_views(order.number, [leg.tracking_number for leg in view.legs], now)
-            for leg, window in told(view, today):  # what `smsbot report` calibrates against
-                await store.record_told(order.number, leg.carrier, leg.tracking_number, window, now)
+            told_now = [(leg.carrier, leg.tracking_number, w) for leg, w in told(view, today)]
+            await self._told.keep(order.number, told_now, now)
         return Found(token, order, view)
 
     def language(self, view: OrderView | None, accept: str | None) -> str:

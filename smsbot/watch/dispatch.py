@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from smsbot.config import Settings
 from smsbot.errors import MessageRejected
+from smsbot.eta.told import ToldLog
 from smsbot.eta.window import Estimate, Estimator, Lane
 from smsbot.lookup.pauses import backoff
 from smsbot.mail.notices import EmailNotices
@@ -87,6 +88,7 @@ class Dispatcher:
         self._links = TrackingLinks(settings, store)
         self._email = EmailNotices(settings, store)
         self._surveys = Surveys(settings, store, outbox)  # [csat] (issue 18)
+        self._told = ToldLog(store)  # the windows notices tell (issue 19)
 
     def _estimate(self, verdict: Verdict, today: date) -> Estimate | None:
         """The learned transit window of a parcel just shipped; None for other news."""
@@ -107,15 +109,10 @@ class Dispatcher:
         """Keep each window a notice told (the first told per parcel stands)."""
         for item, verdict in zip(news, verdicts, strict=True):
             window = worth_telling(item.result.eta, item.estimate, today)
-            if window is None:
-                continue
-            shipment = verdict.shipment
-            try:
-                await self._store.record_told(
-                    shipment.order_number, shipment.carrier, shipment.tracking_number, window, now
-                )
-            except Exception:  # the notice matters more than the calibration figure
-                log.exception("could not record the window a notice told")
+            if window is not None:
+                shipment = verdict.shipment
+                told = [(shipment.carrier, shipment.tracking_number, window)]
+                await self._told.keep(shipment.order_number, told, now)
 
     async def tell(self, verdicts: Sequence[Verdict], now: datetime, summary: PassSummary) -> bool:
         """One order: its customer message (merged), its alerts, then the record of both.
