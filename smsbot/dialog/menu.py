@@ -36,10 +36,14 @@ class Menus:
         since, so a menu's count is what is really still coming. A package whose carrier
         does not answer counts as still on its way.
         """
-        listed = (await self._store.open_orders(sender))[:MENU_MAX] if sender else []
+        if not sender:
+            return []
+        listed = (await self._store.open_orders(sender))[:MENU_MAX]
         if len(listed) < 2:
             return listed
-        orders = [order for number, _ in listed if (order := await self._store.get_order(number))]
+        # One read of the sender's orders, not one per listed order (this is a reply).
+        theirs = {order.number: order for order in await self._store.orders_for_phone(sender)}
+        orders = [theirs[number] for number, _ in listed if number in theirs]
         shipments = [shipment for order in orders for shipment in order.shipments]
         packages = iter(await self._lookup.track(shipments))
         coming: list[tuple[str, int]] = []
